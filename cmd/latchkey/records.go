@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/oauth"
+	"github.com/latchkey/latchkey/internal/oktaapi"
+	"github.com/latchkey/latchkey/internal/policy"
+	"github.com/latchkey/latchkey/internal/provision"
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// openApp builds the app for a management command, on the same store a
+// running server uses.
+func (g *globals) openApp(ctx context.Context) (*app.App, error) {
+	cfg, err := g.load()
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return app.Open(ctx, cfg, app.Options{})
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// readSecretLine reads one line from r (a password or secret piped in),
+// without its line ending.
+func readSecretLine(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("nothing read from standard input")
+	}
+	return line, nil
+}
+
+func newUsersCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "users", Short: "Manage users", Args: cobra.NoArgs}
+	cmd.AddCommand(newUsersCreateCmd(g), newUsersListCmd(g))
+	return cmd
+}
+
+func newUsersCreateCmd(g *globals) *cobra.Command {
+	var in provision.UserInput
+	var passwordStdin, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "create --login LOGIN --password-stdin [--email E] [--first-name F] [--last-name L] [--json]",
+		Short: "Create an ACTIVE user; the password is read from standard input",
+		Example: `  printf '%s\n' 'a long passphrase' | latchkey users create --db latchkey-dev.db \
+      --login ada@example.com --email ada@example.com --first-name Ada --last-name Lovelace --password-stdin`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !passwordStdin {
+				return errors.New("--password-stdin is required: pipe the password in, so that it stays out of the shell history and process list")
+			}
+			pw, err := readSecretLine(cmd.InOrStdin())
+			if err != nil {
+				return fmt.Errorf("read password: %w", err)
+			}
+			in.Password = pw
+			a, err := g.openApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			u, err := a.Provision.CreateUser(cmd.Context(), in)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), oktaapi.FromUser(u))
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "created user %s (%s), status %s\n", u.ID, u.Login, u.Status)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&in.Login, "login", "", "unique login, usually an email address (required)")
+	f.StringVar(&in.Email, "email", "", "email address")
+	f.StringVar(&in.FirstName, "first-name", "", "first (given) name")
+	f.StringVar(&in.LastName, "last-name", "", "last (family) name")
+	f.BoolVar(&passwordStdin, "password-stdin", false, "read the password (at least 8 characters) from the first line of standard input")
+	f.BoolVar(&asJSON, "json", false, "print the user as one JSON object in Okta's shape")
+	_ = cmd.MarkFlagRequired("login")
+	return cmd
+}
+
+func newUsersListCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list [--json]",
+		Short: "List users",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := g.openApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			out := []oktaapi.User{}
+			var after string
+			for {
+				page, err := a.Store.ListUsers(cmd.Context(), store.Page{After: after, Limit: 200})
+				if err != nil {
+					return err
+				}
+				for _, u := range page {
+					out = append(out, oktaapi.FromUser(u))
+				}
+				if len(page) < 200 {
+					break
+				}
+				after = page[len(page)-1].ID
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), out)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSTATUS\tLOGIN\tEMAIL\tNAME")
+			for _, u := range out {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.Status, u.Profile.Login, u.Profile.Email,
+					strings.TrimSpace(u.Profile.FirstName+" "+u.Profile.LastName))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of users in Okta's shape")
+	return cmd
+}
+
+func newClientsCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "clients", Short: "Manage OAuth clients (Okta OIDC apps)", Args: cobra.NoArgs}
+	cmd.AddCommand(newClientsCreateCmd(g), newClientsListCmd(g))
+	return cmd
+}
+
+func newClientsCreateCmd(g *globals) *cobra.Command {
+	var in provision.ClientInput
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "create --name NAME [--grant-types password] [--auth-method client_secret_basic|client_secret_post] [--json]",
+		Short: "Create a confidential client; its secret is printed once",
+		Long: `Create a confidential client. The client id and secret are printed once: the
+secret is stored only as a keyed hash and cannot be shown again.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := g.openApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			c, secret, err := a.Provision.CreateClient(cmd.Context(), in)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), oktaapi.FromClient(c, secret))
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "client_id      %s\nclient_secret  %s\nauth method    %s\ngrant types    %s\n\nThe secret is shown only now; store it safely.\n",
+				c.ID, secret, c.TokenEndpointAuthMethod, strings.Join(c.GrantTypes, ","))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&in.Name, "name", "", "the client's display name (required)")
+	f.StringSliceVar(&in.GrantTypes, "grant-types", []string{policy.GrantPassword}, "grant types the client may use, comma-separated; supported: "+strings.Join(policy.SupportedGrants, ", "))
+	f.StringVar(&in.AuthMethod, "auth-method", oauth.AuthSecretBasic, "token endpoint auth method: "+strings.Join(oauth.AuthMethods, " or "))
+	f.BoolVar(&asJSON, "json", false, "print the client as one JSON object in Okta's app shape (client_secret included this once)")
+	_ = cmd.MarkFlagRequired("name")
+	return cmd
+}
+
+func newClientsListCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list [--json]",
+		Short: "List clients (never their secrets)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := g.openApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			out := []oktaapi.App{}
+			var after string
+			for {
+				page, err := a.Store.ListClients(cmd.Context(), store.Page{After: after, Limit: 200})
+				if err != nil {
+					return err
+				}
+				for _, c := range page {
+					out = append(out, oktaapi.FromClient(c, ""))
+				}
+				if len(page) < 200 {
+					break
+				}
+				after = page[len(page)-1].ID
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), out)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "CLIENT_ID\tSTATUS\tAUTH_METHOD\tGRANT_TYPES\tNAME")
+			for _, c := range out {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Status, c.Credentials.OAuthClient.TokenEndpointAuthMethod,
+					strings.Join(c.Settings.OAuthClient.GrantTypes, ","), c.Label)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of clients in Okta's app shape")
+	return cmd
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/keys"
+)
+
+// devDB is the database `serve --dev` uses unless --db or LATCHKEY_DB says otherwise.
+const devDB = "latchkey-dev.db"
+
+func newServeCmd(g *globals) *cobra.Command {
+	var (
+		dev                          bool
+		addr, baseURL, masterKeyFile string
+		logLevel, logFormat          string
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the authorization server",
+		Long: `Run the authorization server.
+
+With --dev, Latchkey uses ./latchkey-dev.db (unless --db or LATCHKEY_DB is
+set), creates a master key file beside it (latchkey-dev.db.key), the default
+authorization server and its signing key, a demo client allowed the password
+grant and a demo user, and prints their credentials and a curl command that
+gets a token. A restart keeps everything.
+
+Without --dev, a master key must be configured (master_key_file,
+LATCHKEY_MASTER_KEY_FILE, LATCHKEY_MASTER_KEY, or an existing {db}.key).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load()
+			if err != nil {
+				return err
+			}
+			f := cmd.Flags()
+			if f.Changed("addr") {
+				cfg.Addr = addr
+			}
+			if f.Changed("base-url") {
+				cfg.BaseURL = baseURL
+			}
+			if f.Changed("master-key-file") {
+				cfg.MasterKeyFile = masterKeyFile
+			}
+			if f.Changed("log-level") {
+				cfg.Log.Level = logLevel
+			}
+			if f.Changed("log-format") {
+				cfg.Log.Format = logFormat
+			}
+			if dev && g.db == "" && g.getenv("LATCHKEY_DB") == "" && cfg.DB == config.Default().DB {
+				cfg.DB = devDB
+			}
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			if dev && cfg.MasterKey == "" && cfg.MasterKeyFile == "" {
+				if kf := app.MasterKeyFileFor(cfg.DB); kf != "" {
+					if _, err := keys.CreateMasterKeyFile(kf); err != nil {
+						return fmt.Errorf("create dev master key: %w", err)
+					}
+				}
+			}
+			return runServe(cmd, cfg, dev)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&dev, "dev", false, "development mode: local database, generated master key, demo client and user")
+	f.StringVar(&addr, "addr", "", "listen address (default 127.0.0.1:8080; LATCHKEY_ADDR)")
+	f.StringVar(&baseURL, "base-url", "", "public base URL issuers are built from, e.g. https://auth.example.com (default http://{addr}; LATCHKEY_BASE_URL)")
+	f.StringVar(&masterKeyFile, "master-key-file", "", "file holding the base64 master key (LATCHKEY_MASTER_KEY_FILE)")
+	f.StringVar(&logLevel, "log-level", "", "debug, info, warn or error (default info; LATCHKEY_LOG_LEVEL)")
+	f.StringVar(&logFormat, "log-format", "", "text or json (default text; LATCHKEY_LOG_FORMAT)")
+	return cmd
+}
+
+func runServe(cmd *cobra.Command, cfg config.Config, dev bool) error {
+	ctx := cmd.Context()
+	logger := newLogger(cmd.ErrOrStderr(), cfg)
+	a, err := app.Open(ctx, cfg, app.Options{Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.Bootstrap(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	logger.Info("latchkey listening", "addr", ln.Addr().String(), "config", cfg.String())
+	if dev {
+		d, err := a.EnsureDemo(ctx, cfg.DB+".demo.json")
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("dev demo: %w", err)
+		}
+		printDemo(cmd.OutOrStdout(), cfg.BaseURL, d)
+	}
+	return a.Serve(ctx, ln, 15*time.Second)
+}
+
+func printDemo(w io.Writer, baseURL string, d app.Demo) {
+	tokenURL := baseURL + "/oauth2/default/v1/token"
+	fmt.Fprintf(w, `
+Latchkey is running in development mode (do not use --dev in production).
+
+  issuer         %s/oauth2/default
+  client id      %s
+  client secret  %s
+  username       %s
+  password       %s
+
+Get a token (the Resource Owner Password flow):
+
+  curl --request POST \
+    --url %s \
+    --header 'accept: application/json' \
+    --user '%s:%s' \
+    --header 'content-type: application/x-www-form-urlencoded' \
+    --data 'grant_type=password&username=%s&password=%s&scope=openid%%20profile%%20email'
+
+`, baseURL, d.ClientID, d.ClientSecret, d.Username, d.Password, tokenURL, d.ClientID, d.ClientSecret,
+		strings.ReplaceAll(d.Username, "@", "%40"), d.Password)
+	if f, ok := w.(*os.File); ok {
+		_ = f.Sync()
+	}
+}

@@ -1,0 +1,204 @@
+// Package app wires Latchkey together from a Config: it opens the store,
+// loads the master key, and builds every service and the HTTP handler in
+// one place, with explicit dependencies and no global state. The CLI and
+// the end-to-end tests both start the server through it.
+package app
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/httpapi"
+	"github.com/latchkey/latchkey/internal/ids"
+	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/oauth"
+	"github.com/latchkey/latchkey/internal/oidc"
+	"github.com/latchkey/latchkey/internal/password"
+	"github.com/latchkey/latchkey/internal/policy"
+	"github.com/latchkey/latchkey/internal/provision"
+	"github.com/latchkey/latchkey/internal/secrets"
+	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/store/sqlite"
+	"github.com/latchkey/latchkey/internal/token"
+)
+
+// App is a built server.
+type App struct {
+	Config    config.Config
+	Logger    *slog.Logger
+	Store     store.Store
+	Hasher    *password.Hasher
+	Keys      *keys.Manager
+	Policy    *policy.Engine
+	Provision *provision.Service
+	OAuth     *oauth.Server
+	Handler   http.Handler
+}
+
+// Options are what a caller may inject, mostly for tests.
+type Options struct {
+	Logger *slog.Logger     // discards when nil
+	Now    func() time.Time // time.Now when nil
+}
+
+// OpenStore opens the store a DSN names.
+func OpenStore(ctx context.Context, dsn string) (store.Store, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return nil, errors.New("app: the PostgreSQL backend is not part of this build yet; use a SQLite file path")
+	}
+	s, err := sqlite.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// MasterKeyFileFor is where a master key file is looked for when none is
+// configured: beside a SQLite database, "{db}.key". `serve --dev` creates
+// it; otherwise it is used only if it exists.
+func MasterKeyFileFor(dsn string) string {
+	if strings.Contains(dsn, "://") || strings.HasPrefix(dsn, "file:") || dsn == "" || dsn == ":memory:" {
+		return ""
+	}
+	return dsn + ".key"
+}
+
+// MasterKey returns the master key the config names: LATCHKEY_MASTER_KEY,
+// else the key file, else "{db}.key" beside a SQLite database if it exists.
+func MasterKey(cfg config.Config) ([]byte, error) {
+	if cfg.MasterKey != "" {
+		return keys.ParseMasterKey(cfg.MasterKey)
+	}
+	if cfg.MasterKeyFile != "" {
+		return keys.LoadMasterKeyFile(cfg.MasterKeyFile)
+	}
+	if f := MasterKeyFileFor(cfg.DB); f != "" {
+		if _, err := os.Stat(f); err == nil {
+			return keys.LoadMasterKeyFile(f)
+		}
+	}
+	return nil, errors.New("app: no master key: set master_key_file, LATCHKEY_MASTER_KEY_FILE or LATCHKEY_MASTER_KEY " +
+		"(create a key file with: latchkey keys init-master --file PATH)")
+}
+
+// Open builds the whole server from a validated config. The caller closes it.
+func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	mk, err := MasterKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	st, err := OpenStore(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	a, err := build(cfg, st, mk, logger, now)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Logger, now func() time.Time) (*App, error) {
+	sealer, err := keys.NewSealer(masterKey)
+	if err != nil {
+		return nil, err
+	}
+	sec, err := secrets.NewHasher(masterKey)
+	if err != nil {
+		return nil, err
+	}
+	p := cfg.Password
+	hasher, err := password.New(password.Config{
+		Params:  password.Params{MemoryKiB: p.MemoryKiB, Iterations: p.Iterations, Parallelism: p.Parallelism, SaltLen: 16, KeyLen: 32},
+		Workers: p.Workers, Queue: p.Queue,
+	})
+	if err != nil {
+		return nil, err
+	}
+	km := keys.NewManager(keys.Config{Store: st, Sealer: sealer, Now: now})
+	pol := &policy.Engine{Store: st, BaseURL: cfg.BaseURL,
+		Lifetimes: policy.Lifetimes{Access: cfg.Tokens.AccessTokenLifetime.Duration, ID: cfg.Tokens.IDTokenLifetime.Duration}}
+	orgID, err := orgID(masterKey)
+	if err != nil {
+		return nil, err
+	}
+	minter := &token.Minter{Keys: km, Now: now, IDP: orgID}
+	oa := &oauth.Server{Store: st, Policy: pol, Hasher: hasher, Secrets: sec, Minter: minter, Logger: logger, Now: now, Realm: "Latchkey"}
+	oi := &oidc.Handlers{Policy: pol, Keys: km, Logger: logger, JWKSMaxAge: cfg.Tokens.JWKSMaxAge.Duration}
+	return &App{
+		Config: cfg, Logger: logger, Store: st, Hasher: hasher, Keys: km, Policy: pol,
+		Provision: &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Now: now},
+		OAuth:     oa,
+		Handler:   httpapi.New(httpapi.Deps{OAuth: oa, OIDC: oi, Store: st, Logger: logger}),
+	}, nil
+}
+
+// orgID derives the deployment's org id ("00o…", the idp claim) from the
+// master key, so every instance of a deployment agrees without storing it.
+func orgID(masterKey []byte) (string, error) {
+	b, err := hkdf.Key(sha256.New, masterKey, nil, "latchkey org id v1", 17)
+	if err != nil {
+		return "", err
+	}
+	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	out := []byte(ids.Org)
+	for _, c := range b {
+		out = append(out, alphabet[int(c)%len(alphabet)])
+	}
+	return string(out), nil
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.Store.Close() }
+
+// Bootstrap makes sure the default authorization server and its key exist.
+func (a *App) Bootstrap(ctx context.Context) error {
+	return a.Provision.EnsureDefaultServer(ctx)
+}
+
+// Serve serves HTTP on ln until ctx is done, then shuts down gracefully,
+// waiting at most shutdownTimeout for requests in flight.
+func (a *App) Serve(ctx context.Context, ln net.Listener, shutdownTimeout time.Duration) error {
+	srv := &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("app: serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("app: shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,209 @@
+// Package config holds Latchkey's typed configuration: a YAML file (unknown
+// keys are an error), overridden by LATCHKEY_* environment variables, then
+// by command-line flags (applied by the caller). Validate runs once.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	// Addr is the listen address.
+	Addr string `yaml:"addr"`
+	// BaseURL is the public URL issuers are built from: {base}/oauth2/{id}.
+	BaseURL string `yaml:"base_url"`
+	// DB is the store: a SQLite file path (or file: URI).
+	DB string `yaml:"db"`
+	// MasterKeyFile holds the base64 master key that seals signing keys and
+	// keys client-secret hashes. LATCHKEY_MASTER_KEY may give the key itself.
+	MasterKeyFile string `yaml:"master_key_file"`
+	MasterKey     string `yaml:"-"`
+
+	Log      Log      `yaml:"log"`
+	Password Password `yaml:"password"`
+	Tokens   Tokens   `yaml:"tokens"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// Password configures password hashing (argon2id) and its worker pool.
+type Password struct {
+	MemoryKiB   uint32 `yaml:"memory_kib"`
+	Iterations  uint32 `yaml:"iterations"`
+	Parallelism uint8  `yaml:"parallelism"`
+	Workers     int    `yaml:"workers"` // 0: one per CPU
+	Queue       int    `yaml:"queue"`   // 0: 64 per worker
+}
+
+// Tokens configures default token lifetimes.
+type Tokens struct {
+	AccessTokenLifetime Duration `yaml:"access_token_lifetime"`
+	IDTokenLifetime     Duration `yaml:"id_token_lifetime"`
+	JWKSMaxAge          Duration `yaml:"jwks_max_age"`
+}
+
+// Duration is a time.Duration written as "1h", "90m", … in YAML.
+type Duration struct{ time.Duration }
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	d.Duration = v
+	return nil
+}
+
+// Default returns the defaults.
+func Default() Config {
+	return Config{
+		Addr:     "127.0.0.1:8080",
+		DB:       "latchkey.db",
+		Log:      Log{Level: "info", Format: "text"},
+		Password: Password{MemoryKiB: 19 * 1024, Iterations: 2, Parallelism: 1},
+		Tokens: Tokens{
+			AccessTokenLifetime: Duration{time.Hour},
+			IDTokenLifetime:     Duration{time.Hour},
+			JWKSMaxAge:          Duration{time.Hour},
+		},
+	}
+}
+
+// Load reads the YAML file at path (skipped when path is empty) over the
+// defaults, then applies LATCHKEY_* variables read through getenv.
+func Load(path string, getenv func(string) string) (Config, error) {
+	c := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+			return Config{}, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	if err := c.applyEnv(getenv); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// EnvVars documents the environment variables Load reads.
+var EnvVars = []string{
+	"LATCHKEY_ADDR", "LATCHKEY_BASE_URL", "LATCHKEY_DB", "LATCHKEY_MASTER_KEY_FILE", "LATCHKEY_MASTER_KEY",
+	"LATCHKEY_LOG_LEVEL", "LATCHKEY_LOG_FORMAT", "LATCHKEY_ACCESS_TOKEN_LIFETIME", "LATCHKEY_ID_TOKEN_LIFETIME",
+}
+
+func (c *Config) applyEnv(getenv func(string) string) error {
+	str := map[string]*string{
+		"LATCHKEY_ADDR": &c.Addr, "LATCHKEY_BASE_URL": &c.BaseURL, "LATCHKEY_DB": &c.DB,
+		"LATCHKEY_MASTER_KEY_FILE": &c.MasterKeyFile, "LATCHKEY_MASTER_KEY": &c.MasterKey,
+		"LATCHKEY_LOG_LEVEL": &c.Log.Level, "LATCHKEY_LOG_FORMAT": &c.Log.Format,
+	}
+	for k, p := range str {
+		if v := getenv(k); v != "" {
+			*p = v
+		}
+	}
+	dur := map[string]*Duration{
+		"LATCHKEY_ACCESS_TOKEN_LIFETIME": &c.Tokens.AccessTokenLifetime,
+		"LATCHKEY_ID_TOKEN_LIFETIME":     &c.Tokens.IDTokenLifetime,
+	}
+	for k, p := range dur {
+		if v := getenv(k); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("config: %s: %w", k, err)
+			}
+			p.Duration = d
+		}
+	}
+	return nil
+}
+
+// Validate checks the configuration once, after flags are applied, and
+// fills BaseURL from Addr when it is empty.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Addr == "" {
+		errs = append(errs, errors.New("addr is empty"))
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		errs = append(errs, fmt.Errorf("base_url %q must be an absolute http(s) URL without query or fragment", c.BaseURL))
+	}
+	if c.DB == "" {
+		errs = append(errs, errors.New("db is empty"))
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log.level %q: want debug, info, warn or error", c.Log.Level))
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log.format %q: want text or json", c.Log.Format))
+	}
+	if lt := c.Tokens.AccessTokenLifetime.Duration; lt < 5*time.Minute || lt > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("tokens.access_token_lifetime %v: must be 5m to 24h", lt))
+	}
+	if lt := c.Tokens.IDTokenLifetime.Duration; lt < 5*time.Minute || lt > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("tokens.id_token_lifetime %v: must be 5m to 24h", lt))
+	}
+	if c.Tokens.JWKSMaxAge.Duration < 0 {
+		errs = append(errs, errors.New("tokens.jwks_max_age is negative"))
+	}
+	if c.Password.Parallelism == 0 || c.Password.Iterations == 0 || c.Password.MemoryKiB < 8*uint32(c.Password.Parallelism) {
+		errs = append(errs, errors.New("password: memory_kib, iterations and parallelism must be positive (memory at least 8 KiB per lane)"))
+	}
+	if c.Password.Workers < 0 || c.Password.Queue < 0 {
+		errs = append(errs, errors.New("password: workers and queue must not be negative"))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// String shows the configuration without secrets, for logs.
+func (c Config) String() string {
+	key := "(none)"
+	if c.MasterKey != "" {
+		key = "(from LATCHKEY_MASTER_KEY)"
+	} else if c.MasterKeyFile != "" {
+		key = c.MasterKeyFile
+	}
+	return "addr=" + c.Addr + " base_url=" + c.BaseURL + " db=" + redactDSN(c.DB) + " master_key=" + key +
+		" access_token_lifetime=" + c.Tokens.AccessTokenLifetime.String() + " password.memory_kib=" + strconv.Itoa(int(c.Password.MemoryKiB))
+}
+
+// redactDSN hides a password in a URL-shaped DSN.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	return u.Redacted()
+}

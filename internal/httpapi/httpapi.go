@@ -1,0 +1,171 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/apierr"
+	"github.com/latchkey/latchkey/internal/oauth"
+	"github.com/latchkey/latchkey/internal/oidc"
+	"github.com/latchkey/latchkey/internal/reqlog"
+)
+
+// Pinger reports whether a dependency can serve (the store).
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps are the handlers and services the routes need.
+type Deps struct {
+	OAuth  *oauth.Server
+	OIDC   *oidc.Handlers
+	Store  Pinger
+	Logger *slog.Logger
+}
+
+// New returns the server's root handler.
+func New(d Deps) http.Handler {
+	mux := http.NewServeMux()
+	// Custom authorization servers: issuer {base}/oauth2/{server}.
+	mux.HandleFunc("POST /oauth2/{server}/v1/token", d.OAuth.Token)
+	mux.HandleFunc("GET /oauth2/{server}/v1/keys", d.OIDC.JWKS)
+	mux.HandleFunc("GET /oauth2/{server}/.well-known/openid-configuration", d.OIDC.OpenIDConfiguration)
+	mux.HandleFunc("GET /oauth2/{server}/.well-known/oauth-authorization-server", d.OIDC.OAuthMetadata)
+	// RFC 8414 section 3: the well-known segment goes before the issuer's path.
+	mux.HandleFunc("GET /.well-known/oauth-authorization-server/oauth2/{server}", d.OIDC.OAuthMetadata)
+
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeStatus(w, http.StatusOK, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := d.Store.Ping(ctx); err != nil {
+			d.Logger.WarnContext(r.Context(), "readiness check failed", "err", err)
+			writeStatus(w, http.StatusServiceUnavailable, "store unavailable")
+			return
+		}
+		writeStatus(w, http.StatusOK, "ok")
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		apierr.Write(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+truncate(r.URL.Path, 128)+" (Endpoint)")
+	})
+	return withRequestID(withRecovery(withAccessLog(mux, d.Logger), d.Logger))
+}
+
+func writeStatus(w http.ResponseWriter, code int, status string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]string{"status": status})
+}
+
+type requestIDKey struct{}
+
+// RequestID returns the request id of ctx, if any.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// withRequestID gives every request an id, echoed in X-Request-Id. A
+// caller-sent id is kept when it is short and printable.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !printableID(id) {
+			b := make([]byte, 12)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+func printableID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// withRecovery turns a panic into a 500 with no detail, logged with its stack.
+func withRecovery(next http.Handler, logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				logger.ErrorContext(r.Context(), "panic serving request", "request_id", RequestID(r.Context()),
+					"panic", v, "stack", string(debug.Stack()))
+				apierr.Write(w, http.StatusInternalServerError, "E0000009", "Internal Server Error")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += n
+	return n, err
+}
+
+// withAccessLog writes one line per request: method, path (never the query,
+// which could hold credentials), status, duration and the client id.
+func withAccessLog(next http.Handler, logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &reqlog.Info{}
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r.WithContext(reqlog.With(r.Context(), info)))
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("client_id", info.ClientID),
+			slog.String("request_id", RequestID(r.Context())),
+			slog.String("remote", r.RemoteAddr),
+		)
+	})
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,225 @@
+package keys
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// RSABits is the size of generated RSA keys.
+const RSABits = 2048
+
+// Signer signs with one key.
+type Signer struct {
+	KeyID string
+	Alg   string
+	Key   crypto.Signer
+	jose  jose.Signer
+}
+
+// Sign returns the compact JWS of payload with header {kid, alg, typ: JWT}.
+func (s *Signer) Sign(payload []byte) (string, error) {
+	jws, err := s.jose.Sign(payload)
+	if err != nil {
+		return "", err
+	}
+	return jws.CompactSerialize()
+}
+
+// Manager hands out signers and key sets. It is safe for concurrent use.
+type Manager struct {
+	store  store.Store
+	sealer *Sealer
+	now    func() time.Time
+	// recheck is how long the ACTIVE key of a server is trusted before the
+	// store is read again, so that a rotation made by another instance is
+	// seen within that time.
+	recheck time.Duration
+
+	mu      sync.RWMutex
+	signers map[string]*Signer // by kid
+	active  map[string]activeEntry
+}
+
+type activeEntry struct {
+	kid    string
+	loaded time.Time
+}
+
+// Config configures a Manager.
+type Config struct {
+	Store  store.Store
+	Sealer *Sealer
+	Now    func() time.Time // time.Now when nil
+	// Recheck defaults to 30 seconds.
+	Recheck time.Duration
+}
+
+// NewManager returns a Manager.
+func NewManager(cfg Config) *Manager {
+	m := &Manager{store: cfg.Store, sealer: cfg.Sealer, now: cfg.Now, recheck: cfg.Recheck,
+		signers: map[string]*Signer{}, active: map[string]activeEntry{}}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.recheck <= 0 {
+		m.recheck = 30 * time.Second
+	}
+	return m
+}
+
+// ErrNoActiveKey means the authorization server has no ACTIVE key.
+var ErrNoActiveKey = errors.New("keys: no active signing key")
+
+// Generate makes a new RS256 key record in the given state, its private part
+// sealed. It does not store it.
+func (m *Manager) Generate(authServerID, status string) (store.SigningKey, error) {
+	priv, err := rsa.GenerateKey(rand.Reader, RSABits)
+	if err != nil {
+		return store.SigningKey{}, err
+	}
+	pubJWK := jose.JSONWebKey{Key: &priv.PublicKey, Algorithm: string(jose.RS256), Use: "sig"}
+	thumb, err := pubJWK.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return store.SigningKey{}, err
+	}
+	pubJWK.KeyID = base64.RawURLEncoding.EncodeToString(thumb)
+	pubJSON, err := pubJWK.MarshalJSON()
+	if err != nil {
+		return store.SigningKey{}, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return store.SigningKey{}, err
+	}
+	sealed, err := m.sealer.Seal(der, []byte(pubJWK.KeyID))
+	if err != nil {
+		return store.SigningKey{}, err
+	}
+	now := m.now().UTC()
+	k := store.SigningKey{ID: pubJWK.KeyID, AuthServerID: authServerID, Alg: string(jose.RS256),
+		Status: status, PublicJWK: pubJSON, PrivateSealed: sealed, CreatedAt: now}
+	if status == store.KeyActive {
+		k.ActivatedAt = now
+	}
+	return k, nil
+}
+
+// Ensure gives the authorization server an ACTIVE key if it has none. It is
+// safe to call from several instances at once: exactly one key results.
+func (m *Manager) Ensure(ctx context.Context, authServerID string) error {
+	// Generate outside the transaction: RSA generation is slow and must not
+	// hold the database's write lock.
+	fresh, err := m.Generate(authServerID, store.KeyActive)
+	if err != nil {
+		return err
+	}
+	_, err = m.store.UpdateKeys(ctx, authServerID, func(ks []store.SigningKey) ([]store.SigningKey, error) {
+		for _, k := range ks {
+			if k.Status == store.KeyActive {
+				return nil, nil
+			}
+		}
+		return []store.SigningKey{fresh}, nil
+	})
+	return err
+}
+
+// ActiveSigner returns the signer of the authorization server's ACTIVE key.
+func (m *Manager) ActiveSigner(ctx context.Context, authServerID string) (*Signer, error) {
+	now := m.now()
+	m.mu.RLock()
+	e, ok := m.active[authServerID]
+	var s *Signer
+	if ok {
+		s = m.signers[e.kid]
+	}
+	m.mu.RUnlock()
+	if ok && s != nil && now.Sub(e.loaded) < m.recheck {
+		return s, nil
+	}
+	ks, err := m.store.ListKeys(ctx, authServerID)
+	if err != nil {
+		return nil, fmt.Errorf("keys: list keys of %s: %w", authServerID, err)
+	}
+	for _, k := range ks {
+		if k.Status != store.KeyActive {
+			continue
+		}
+		s, err := m.signer(k)
+		if err != nil {
+			return nil, err
+		}
+		m.mu.Lock()
+		m.active[authServerID] = activeEntry{kid: k.ID, loaded: now}
+		m.mu.Unlock()
+		return s, nil
+	}
+	return nil, fmt.Errorf("%w for authorization server %s", ErrNoActiveKey, authServerID)
+}
+
+// signer returns the cached signer of k, unsealing it on first use.
+func (m *Manager) signer(k store.SigningKey) (*Signer, error) {
+	m.mu.RLock()
+	s := m.signers[k.ID]
+	m.mu.RUnlock()
+	if s != nil {
+		return s, nil
+	}
+	der, err := m.sealer.Open(k.PrivateSealed, []byte(k.ID))
+	if err != nil {
+		return nil, fmt.Errorf("keys: key %s: %w", k.ID, err)
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("keys: key %s: parse: %w", k.ID, err)
+	}
+	priv, ok := parsed.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("keys: key %s: not a signing key", k.ID)
+	}
+	alg := jose.SignatureAlgorithm(k.Alg)
+	js, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: priv, KeyID: k.ID, Algorithm: k.Alg}},
+		(&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		return nil, fmt.Errorf("keys: key %s: %w", k.ID, err)
+	}
+	s = &Signer{KeyID: k.ID, Alg: k.Alg, Key: priv, jose: js}
+	m.mu.Lock()
+	m.signers[k.ID] = s
+	m.mu.Unlock()
+	return s, nil
+}
+
+// JWKS returns the published keys of the authorization server: ACTIVE, NEXT
+// and EXPIRED keys, public parts only, newest first.
+func (m *Manager) JWKS(ctx context.Context, authServerID string) (jose.JSONWebKeySet, error) {
+	ks, err := m.store.ListKeys(ctx, authServerID)
+	if err != nil {
+		return jose.JSONWebKeySet{}, fmt.Errorf("keys: list keys of %s: %w", authServerID, err)
+	}
+	set := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, 0, len(ks))}
+	for _, k := range ks {
+		var jwk jose.JSONWebKey
+		if err := json.Unmarshal(k.PublicJWK, &jwk); err != nil {
+			return jose.JSONWebKeySet{}, fmt.Errorf("keys: key %s: public JWK: %w", k.ID, err)
+		}
+		if !jwk.IsPublic() {
+			return jose.JSONWebKeySet{}, fmt.Errorf("keys: key %s: stored public JWK is not public", k.ID)
+		}
+		set.Keys = append(set.Keys, jwk)
+	}
+	return set, nil
+}

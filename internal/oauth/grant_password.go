@@ -1,0 +1,139 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/latchkey/latchkey/internal/oautherr"
+	"github.com/latchkey/latchkey/internal/password"
+	"github.com/latchkey/latchkey/internal/policy"
+	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/token"
+)
+
+// passwordGrant implements the Resource Owner Password Credentials grant
+// (RFC 6749 section 4.3.2).
+func (s *Server) passwordGrant(ctx context.Context, req *tokenRequest) (*tokenResponse, error) {
+	if err := requireParams(req.form, "username", "password"); err != nil {
+		return nil, err
+	}
+	scopes := policy.ParseScope(req.form.Get("scope"))
+	// Scopes are checked before the password so that a malformed request
+	// costs no hashing.
+	if err := s.Policy.CheckScopes(req.server, scopes); err != nil {
+		return nil, err
+	}
+	username, pw := req.form.Get("username"), req.form.Get("password")
+	// Drop the password from the request as soon as it is read.
+	req.form.Del("password")
+
+	attempt := LoginAttempt{AuthServerID: req.server.ID, ClientID: req.client.ID, Username: username, RemoteAddr: req.r.RemoteAddr}
+	if s.Guard != nil {
+		if err := s.Guard.Check(ctx, attempt); err != nil {
+			return nil, err
+		}
+	}
+	user, err := s.checkPassword(ctx, username, pw)
+	if s.Guard != nil && !errors.Is(err, password.ErrBusy) {
+		s.Guard.Record(ctx, attempt, user.ID, err == nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	d, err := s.Policy.Decide(ctx, policy.Request{Server: req.server, Client: req.client, User: &user, Grant: req.grant, Scopes: scopes})
+	if err != nil {
+		return nil, err
+	}
+	issued, err := s.Minter.Mint(ctx, token.Request{
+		AuthServerID: req.server.ID, Issuer: req.server.Issuer, Audience: req.server.Audience,
+		ClientID: req.client.ID, User: &user, Scopes: d.Scopes,
+		AccessTTL: d.Lifetimes.Access, IDTTL: d.Lifetimes.ID, AuthTime: s.now(), AMR: []string{"pwd"},
+		IDToken: contains(d.Scopes, "openid"),
+	})
+	if err != nil {
+		return nil, errorf("oauth: mint tokens: %w", err)
+	}
+	return &tokenResponse{TokenType: "Bearer", ExpiresIn: int64(d.Lifetimes.Access.Seconds()), AccessToken: issued.AccessToken,
+		Scope: strings.Join(d.Scopes, " "), IDToken: issued.IDToken}, nil
+}
+
+// checkPassword returns the user whose login and password match and who may
+// get tokens. Every failure that could tell whether the user exists is the
+// same invalid_grant, after the same hashing cost: an unknown user is
+// checked against a dummy hash; a user who is not ACTIVE is checked like
+// anyone else and refused after.
+func (s *Server) checkPassword(ctx context.Context, username, pw string) (store.User, error) {
+	invalid := oautherr.ErrInvalidGrant.WithDescription("The credentials provided were invalid.")
+	user, err := s.Store.GetUserByLogin(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		if err := s.Hasher.VerifyDummy(ctx, pw); err != nil {
+			return store.User{}, hashErr(err)
+		}
+		return store.User{}, invalid.WithDebug("unknown user")
+	}
+	if err != nil {
+		return store.User{}, errorf("oauth: find user: %w", err)
+	}
+	res, err := s.Hasher.Verify(ctx, user.PasswordHash, pw)
+	if err != nil {
+		if errors.Is(err, password.ErrUnknownFormat) || errors.Is(err, password.ErrMalformed) {
+			s.Logger.ErrorContext(ctx, "stored password hash is unreadable", "user_id", user.ID, "err", err)
+			return store.User{ID: user.ID}, invalid.WithDebug("unreadable hash")
+		}
+		return store.User{}, hashErr(err)
+	}
+	if !res.OK {
+		return store.User{ID: user.ID}, invalid.WithDebug("wrong password")
+	}
+	switch user.Status {
+	case store.UserActive:
+	case store.UserPasswordExpired:
+		// Only someone who knows the password learns that it expired.
+		return store.User{ID: user.ID}, oautherr.ErrInvalidGrant.WithDescription("Password has expired.")
+	default:
+		return store.User{ID: user.ID}, invalid.WithDebug("user status %s", user.Status)
+	}
+	if res.NeedsRehash {
+		s.rehash(ctx, user.ID, pw)
+	}
+	return user, nil
+}
+
+// rehash upgrades a user's stored hash to the configured algorithm and
+// parameters. A failure is logged and the login still succeeds.
+func (s *Server) rehash(ctx context.Context, userID, pw string) {
+	fresh, err := s.Hasher.Hash(ctx, pw)
+	if err != nil {
+		s.Logger.WarnContext(ctx, "password rehash skipped", "user_id", userID, "err", err)
+		return
+	}
+	_, err = s.Store.UpdateUser(ctx, userID, func(u store.User) (store.User, error) {
+		u.PasswordHash = fresh
+		return u, nil
+	})
+	if err != nil {
+		s.Logger.WarnContext(ctx, "password rehash not stored", "user_id", userID, "err", err)
+	}
+}
+
+// hashErr maps a hashing-pool failure to its protocol error.
+func hashErr(err error) error {
+	if errors.Is(err, password.ErrBusy) {
+		return oautherr.ErrTemporarilyUnavailable.WithDescription("The server is busy; try again shortly.").WithHeader("Retry-After", "1")
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return oautherr.ErrTemporarilyUnavailable.WithDescription("The request was cancelled.").WithDebug("%v", err)
+	}
+	return errorf("oauth: hash: %w", err)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

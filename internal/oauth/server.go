@@ -1,0 +1,159 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/apierr"
+	"github.com/latchkey/latchkey/internal/oautherr"
+	"github.com/latchkey/latchkey/internal/password"
+	"github.com/latchkey/latchkey/internal/policy"
+	"github.com/latchkey/latchkey/internal/reqlog"
+	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/token"
+)
+
+// Server serves the token endpoint. Its fields are set once at start-up.
+type Server struct {
+	Store   store.Store
+	Policy  *policy.Engine
+	Hasher  *password.Hasher
+	Secrets SecretVerifier
+	Minter  *token.Minter
+	// Guard, when set, is consulted before any password is hashed and told
+	// every outcome: it is where lockout and rate limits sit.
+	Guard  LoginGuard
+	Logger *slog.Logger
+	Now    func() time.Time
+	// Realm is the realm of WWW-Authenticate: Basic challenges.
+	Realm string
+}
+
+// tokenRequest is one parsed, client-authenticated token request.
+type tokenRequest struct {
+	r      *http.Request
+	form   url.Values
+	server policy.Server
+	client store.Client
+	grant  string
+}
+
+// tokenResponse is the RFC 6749 section 5.1 success body, in Okta's order.
+type tokenResponse struct {
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	AccessToken  string `json:"access_token"`
+	Scope        string `json:"scope"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	IDToken      string `json:"id_token,omitempty"`
+}
+
+// grantHandler serves one grant type; it returns errors, never writes them.
+type grantHandler func(ctx context.Context, req *tokenRequest) (*tokenResponse, error)
+
+func (s *Server) grants() map[string]grantHandler {
+	return map[string]grantHandler{policy.GrantPassword: s.passwordGrant}
+}
+
+// ResolveServer looks up the authorization server named by the {server}
+// path value, writing Okta's 404 when there is none. ok is false when a
+// response was written.
+func ResolveServer(w http.ResponseWriter, r *http.Request, e *policy.Engine, logger *slog.Logger) (policy.Server, bool) {
+	id := r.PathValue("server")
+	srv, err := e.Server(r.Context(), id)
+	if errors.Is(err, policy.ErrUnknownServer) {
+		apierr.NotFound(w, truncate(id, 64), "AuthorizationServer")
+		return policy.Server{}, false
+	}
+	if err != nil {
+		logger.ErrorContext(r.Context(), "resolve authorization server", "err", err)
+		apierr.Write(w, http.StatusInternalServerError, "E0000009", "Internal Server Error")
+		return policy.Server{}, false
+	}
+	return srv, true
+}
+
+// Token serves POST {issuer}/v1/token (RFC 6749 section 3.2).
+func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
+	srv, ok := ResolveServer(w, r, s.Policy, s.Logger)
+	if !ok {
+		return
+	}
+	resp, err := s.token(r, srv)
+	if err != nil {
+		s.logError(r.Context(), err)
+		oautherr.Write(w, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	_ = json.NewEncoder(w).Encode(resp)
+}
+
+func (s *Server) token(r *http.Request, srv policy.Server) (*tokenResponse, error) {
+	ctx := r.Context()
+	form, err := ParseForm(r)
+	if err != nil {
+		return nil, err
+	}
+	client, err := s.authenticateClient(ctx, r, form)
+	if err != nil {
+		return nil, err
+	}
+	reqlog.SetClientID(ctx, client.ID)
+	grant := form.Get("grant_type")
+	if grant == "" {
+		return nil, oautherr.ErrInvalidRequest.WithDescription("The token request must specify a 'grant_type'. Valid values: [%s]", strings.Join(policy.SupportedGrants, ", "))
+	}
+	handler, ok := s.grants()[grant]
+	if !ok {
+		return nil, oautherr.ErrUnsupportedGrantType.WithDescription("The authorization grant type is not supported by the authorization server. Configured grant types: [%s].", strings.Join(policy.SupportedGrants, ", "))
+	}
+	if !slices.Contains(client.GrantTypes, grant) {
+		return nil, oautherr.ErrUnauthorizedClient.WithDescription("The client is not authorized to use the provided grant type. Configured grant types: [%s].", strings.Join(client.GrantTypes, ", "))
+	}
+	return handler(ctx, &tokenRequest{r: r, form: form, server: srv, client: client, grant: grant})
+}
+
+// requireParams returns invalid_request for the first missing parameter.
+func requireParams(form url.Values, names ...string) error {
+	for _, n := range names {
+		if form.Get(n) == "" {
+			return oautherr.ErrInvalidRequest.WithDescription("The required parameter '%s' is missing.", n)
+		}
+	}
+	return nil
+}
+
+func (s *Server) logError(ctx context.Context, err error) {
+	var oe *oautherr.Error
+	if errors.As(err, &oe) {
+		if oe.Status >= 500 {
+			s.Logger.ErrorContext(ctx, "token request failed", "error", oe.Code, "detail", oe.Debug)
+		} else if oe.Debug != "" {
+			s.Logger.DebugContext(ctx, "token request refused", "error", oe.Code, "detail", oe.Debug)
+		}
+		return
+	}
+	s.Logger.ErrorContext(ctx, "token request failed", "err", err.Error())
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// errorf wraps an internal failure; it reaches the client as server_error.
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -1,0 +1,111 @@
+package oidc
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/apierr"
+	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/oauth"
+	"github.com/latchkey/latchkey/internal/policy"
+)
+
+// Handlers serves discovery and keys.
+type Handlers struct {
+	Policy *policy.Engine
+	Keys   *keys.Manager
+	Logger *slog.Logger
+	// JWKSMaxAge is the max-age of the JWKS response (default 1 hour, less
+	// than the two weeks a NEXT key is published ahead, so caches see it).
+	JWKSMaxAge time.Duration
+}
+
+// claimsSupported are the claims Latchkey's tokens can carry.
+var claimsSupported = []string{
+	"ver", "jti", "iss", "sub", "aud", "iat", "exp", "cid", "uid", "scp", "auth_time", "amr", "idp", "at_hash",
+	"name", "preferred_username", "given_name", "family_name", "locale", "zoneinfo", "updated_at",
+	"email", "email_verified",
+}
+
+// Metadata is the discovery document, in the order Okta's lists fields.
+type Metadata struct {
+	Issuer                            string   `json:"issuer"`
+	TokenEndpoint                     string   `json:"token_endpoint"`
+	JWKSURI                           string   `json:"jwks_uri"`
+	ResponseTypesSupported            []string `json:"response_types_supported"`
+	GrantTypesSupported               []string `json:"grant_types_supported"`
+	SubjectTypesSupported             []string `json:"subject_types_supported,omitempty"`
+	ScopesSupported                   []string `json:"scopes_supported"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	ClaimsSupported                   []string `json:"claims_supported"`
+	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported,omitempty"`
+}
+
+// metadata builds the document; oidcDoc adds the OIDC-only fields.
+func (h *Handlers) metadata(srv policy.Server, oidcDoc bool) Metadata {
+	m := Metadata{
+		Issuer:                            srv.Issuer,
+		TokenEndpoint:                     srv.EndpointBase + "/token",
+		JWKSURI:                           srv.EndpointBase + "/keys",
+		ResponseTypesSupported:            []string{},
+		GrantTypesSupported:               policy.SupportedGrants,
+		ScopesSupported:                   h.Policy.Scopes(srv),
+		TokenEndpointAuthMethodsSupported: oauth.AuthMethods,
+		ClaimsSupported:                   claimsSupported,
+	}
+	if oidcDoc {
+		m.SubjectTypesSupported = []string{"public"}
+		m.IDTokenSigningAlgValuesSupported = []string{"RS256"}
+	}
+	return m
+}
+
+// OpenIDConfiguration serves GET {issuer}/.well-known/openid-configuration.
+func (h *Handlers) OpenIDConfiguration(w http.ResponseWriter, r *http.Request) {
+	h.serveMetadata(w, r, true)
+}
+
+// OAuthMetadata serves GET {issuer}/.well-known/oauth-authorization-server
+// and RFC 8414's {base}/.well-known/oauth-authorization-server/oauth2/{id}.
+func (h *Handlers) OAuthMetadata(w http.ResponseWriter, r *http.Request) {
+	h.serveMetadata(w, r, false)
+}
+
+func (h *Handlers) serveMetadata(w http.ResponseWriter, r *http.Request, oidcDoc bool) {
+	srv, ok := oauth.ResolveServer(w, r, h.Policy, h.Logger)
+	if !ok {
+		return
+	}
+	w.Header().Set("Cache-Control", "max-age=86400, must-revalidate")
+	writeJSON(w, h.metadata(srv, oidcDoc))
+}
+
+// JWKS serves GET {issuer}/v1/keys.
+func (h *Handlers) JWKS(w http.ResponseWriter, r *http.Request) {
+	srv, ok := oauth.ResolveServer(w, r, h.Policy, h.Logger)
+	if !ok {
+		return
+	}
+	set, err := h.Keys.JWKS(r.Context(), srv.ID)
+	if err != nil {
+		h.Logger.ErrorContext(r.Context(), "jwks", "err", err)
+		apierr.Write(w, http.StatusInternalServerError, "E0000009", "Internal Server Error")
+		return
+	}
+	maxAge := h.JWKSMaxAge
+	if maxAge <= 0 {
+		maxAge = time.Hour
+	}
+	w.Header().Set("Cache-Control", "max-age="+strconv.Itoa(int(maxAge.Seconds()))+", must-revalidate")
+	writeJSON(w, set)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,115 @@
+// Package oktaapi renders Latchkey's records in the JSON shapes of Okta's
+// management API (users, OIDC apps), shared by the CLI's --json output and
+// the management API so that scripts written for Okta read them unchanged.
+package oktaapi
+
+import (
+	"time"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// User is Okta's user object.
+type User struct {
+	ID              string      `json:"id"`
+	Status          string      `json:"status"`
+	Created         time.Time   `json:"created"`
+	Activated       *time.Time  `json:"activated"`
+	StatusChanged   *time.Time  `json:"statusChanged"`
+	LastLogin       *time.Time  `json:"lastLogin"`
+	LastUpdated     time.Time   `json:"lastUpdated"`
+	PasswordChanged *time.Time  `json:"passwordChanged"`
+	Profile         UserProfile `json:"profile"`
+}
+
+// UserProfile is the profile of an Okta user.
+type UserProfile struct {
+	Login     string `json:"login"`
+	Email     string `json:"email,omitempty"`
+	FirstName string `json:"firstName,omitempty"`
+	LastName  string `json:"lastName,omitempty"`
+	Locale    string `json:"locale,omitempty"`
+	ZoneInfo  string `json:"zoneInfo,omitempty"`
+}
+
+func opt(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// FromUser renders a user; the password hash never leaves the store.
+func FromUser(u store.User) User {
+	var activated *time.Time
+	if u.Status == store.UserActive {
+		activated = opt(u.CreatedAt)
+	}
+	return User{ID: u.ID, Status: u.Status, Created: u.CreatedAt.UTC(), Activated: activated, StatusChanged: activated,
+		LastLogin: opt(u.LastLoginAt), LastUpdated: u.UpdatedAt.UTC(), PasswordChanged: opt(u.PasswordChangedAt),
+		Profile: UserProfile{Login: u.Login, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Locale: u.Locale, ZoneInfo: u.ZoneInfo}}
+}
+
+// App is Okta's OIDC application object.
+type App struct {
+	ID          string         `json:"id"`
+	Name        string         `json:"name"`
+	Label       string         `json:"label"`
+	Status      string         `json:"status"`
+	Created     time.Time      `json:"created"`
+	LastUpdated time.Time      `json:"lastUpdated"`
+	SignOnMode  string         `json:"signOnMode"`
+	Credentials AppCredentials `json:"credentials"`
+	Settings    AppSettings    `json:"settings"`
+}
+
+// AppCredentials holds the OAuth client credentials of an app.
+type AppCredentials struct {
+	OAuthClient OAuthClientCredentials `json:"oauthClient"`
+}
+
+// OAuthClientCredentials are an app's client id, method and, on create only,
+// its secret.
+type OAuthClientCredentials struct {
+	ClientID                string `json:"client_id"`
+	ClientSecret            string `json:"client_secret,omitempty"`
+	TokenEndpointAuthMethod string `json:"token_endpoint_auth_method"`
+	AutoKeyRotation         bool   `json:"autoKeyRotation"`
+}
+
+// AppSettings holds an app's OAuth settings.
+type AppSettings struct {
+	OAuthClient OAuthClientSettings `json:"oauthClient"`
+}
+
+// OAuthClientSettings are an app's OAuth settings.
+type OAuthClientSettings struct {
+	GrantTypes      []string `json:"grant_types"`
+	ResponseTypes   []string `json:"response_types"`
+	ApplicationType string   `json:"application_type"`
+}
+
+// FromClient renders a client; secret is shown only when non-empty (on create).
+func FromClient(c store.Client, secret string) App {
+	grants := c.GrantTypes
+	if grants == nil {
+		grants = []string{}
+	}
+	return App{ID: c.ID, Name: "oidc_client", Label: c.Name, Status: c.Status, Created: c.CreatedAt.UTC(), LastUpdated: c.UpdatedAt.UTC(),
+		SignOnMode: "OPENID_CONNECT",
+		Credentials: AppCredentials{OAuthClient: OAuthClientCredentials{ClientID: c.ID, ClientSecret: secret,
+			TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, AutoKeyRotation: true}},
+		Settings: AppSettings{OAuthClient: OAuthClientSettings{GrantTypes: grants, ResponseTypes: []string{}, ApplicationType: appType(grants)}}}
+}
+
+// appType is Okta's application_type: native for apps that log users in
+// with a password, service for machine-to-machine clients.
+func appType(grants []string) string {
+	for _, g := range grants {
+		if g == "password" {
+			return "native"
+		}
+	}
+	return "service"
+}

@@ -1,0 +1,273 @@
+package password
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Errors returned by the Hasher.
+var (
+	// ErrBusy means the hashing pool and its queue are full; try again later.
+	ErrBusy = errors.New("password: hashing pool is busy")
+	// ErrUnknownFormat means an encoded hash is of no format this package reads.
+	ErrUnknownFormat = errors.New("password: unknown hash format")
+	// ErrMalformed means an encoded hash of a known format could not be parsed.
+	ErrMalformed = errors.New("password: malformed hash")
+)
+
+// MaxLength is the longest password accepted, in bytes. Longer input is
+// rejected before any hashing so that it cannot be used to burn CPU.
+const MaxLength = 1024
+
+// Params are argon2id's cost parameters.
+type Params struct {
+	MemoryKiB   uint32 // memory cost in KiB
+	Iterations  uint32 // passes over memory
+	Parallelism uint8  // lanes
+	SaltLen     uint32 // bytes
+	KeyLen      uint32 // bytes
+}
+
+// OWASP is OWASP's recommended argon2id configuration (19 MiB, 2 passes, 1 lane).
+var OWASP = Params{MemoryKiB: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+
+// Validate reports whether the parameters are usable.
+func (p Params) Validate() error {
+	switch {
+	case p.MemoryKiB < 8*uint32(p.Parallelism) || p.MemoryKiB == 0:
+		return fmt.Errorf("password: memory must be at least 8 KiB per lane")
+	case p.Iterations < 1:
+		return fmt.Errorf("password: iterations must be at least 1")
+	case p.Parallelism < 1:
+		return fmt.Errorf("password: parallelism must be at least 1")
+	case p.SaltLen < 8:
+		return fmt.Errorf("password: salt must be at least 8 bytes")
+	case p.KeyLen < 16:
+		return fmt.Errorf("password: key length must be at least 16 bytes")
+	}
+	return nil
+}
+
+// Config configures a Hasher.
+type Config struct {
+	Params Params
+	// Workers is how many hashes run at once; 0 means runtime.NumCPU().
+	Workers int
+	// Queue is how many callers may wait for a worker; 0 means 64 per worker.
+	Queue int
+}
+
+// Hasher hashes and verifies passwords through a bounded pool. It is safe for
+// concurrent use.
+type Hasher struct {
+	params  Params
+	slots   chan struct{}
+	waiting atomic.Int64
+	queue   int64
+	dummy   string
+}
+
+// New returns a Hasher. It computes the dummy hash used by VerifyDummy.
+func New(cfg Config) (*Hasher, error) {
+	if err := cfg.Params.Validate(); err != nil {
+		return nil, err
+	}
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	queue := cfg.Queue
+	if queue <= 0 {
+		queue = 64 * workers
+	}
+	h := &Hasher{params: cfg.Params, slots: make(chan struct{}, workers), queue: int64(queue)}
+	dummyPassword := make([]byte, 24)
+	if _, err := rand.Read(dummyPassword); err != nil {
+		return nil, err
+	}
+	dummy, err := h.encodeArgon2(dummyPassword)
+	if err != nil {
+		return nil, err
+	}
+	h.dummy = dummy
+	return h, nil
+}
+
+// Params returns the parameters new hashes are made with.
+func (h *Hasher) Params() Params { return h.params }
+
+// acquire takes a worker slot, waiting in the bounded queue if needed.
+func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	if h.waiting.Add(1) > h.queue {
+		h.waiting.Add(-1)
+		return ErrBusy
+	}
+	defer h.waiting.Add(-1)
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *Hasher) release() { <-h.slots }
+
+// Hash returns the encoded argon2id hash of password.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	if len(password) > MaxLength {
+		return "", fmt.Errorf("password: longer than %d bytes", MaxLength)
+	}
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer h.release()
+	return h.encodeArgon2([]byte(password))
+}
+
+func (h *Hasher) encodeArgon2(password []byte) (string, error) {
+	p := h.params
+	salt := make([]byte, p.SaltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key := argon2.IDKey(password, salt, p.Iterations, p.MemoryKiB, p.Parallelism, p.KeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, p.MemoryKiB, p.Iterations, p.Parallelism, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// Result is the outcome of a verification.
+type Result struct {
+	// OK is true when the password matches.
+	OK bool
+	// NeedsRehash is true when the hash matched but is not of the configured
+	// algorithm and parameters; the caller should store a fresh Hash.
+	NeedsRehash bool
+}
+
+// Verify checks password against an encoded hash in the worker pool.
+func (h *Hasher) Verify(ctx context.Context, encoded, password string) (Result, error) {
+	if len(password) > MaxLength {
+		// Cost the same as a real check so length does not become an oracle.
+		return Result{}, h.VerifyDummy(ctx, password[:MaxLength])
+	}
+	if err := h.acquire(ctx); err != nil {
+		return Result{}, err
+	}
+	defer h.release()
+	return h.verify(encoded, []byte(password))
+}
+
+// VerifyDummy spends the time of one verification against a hash of the
+// configured cost and always fails. Use it for unknown users.
+func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
+	if err := h.acquire(ctx); err != nil {
+		return err
+	}
+	defer h.release()
+	if len(password) > MaxLength {
+		password = password[:MaxLength]
+	}
+	_, err := h.verify(h.dummy, []byte(password))
+	return err
+}
+
+func (h *Hasher) verify(encoded string, password []byte) (Result, error) {
+	switch {
+	case strings.HasPrefix(encoded, "$argon2id$"):
+		p, salt, key, err := decodeArgon2(encoded)
+		if err != nil {
+			return Result{}, err
+		}
+		got := argon2.IDKey(password, salt, p.Iterations, p.MemoryKiB, p.Parallelism, uint32(len(key)))
+		if subtle.ConstantTimeCompare(got, key) != 1 {
+			return Result{}, nil
+		}
+		want := h.params
+		stale := p.MemoryKiB != want.MemoryKiB || p.Iterations != want.Iterations ||
+			p.Parallelism != want.Parallelism || uint32(len(key)) != want.KeyLen || uint32(len(salt)) != want.SaltLen
+		return Result{OK: true, NeedsRehash: stale}, nil
+	case strings.HasPrefix(encoded, "$2a$"), strings.HasPrefix(encoded, "$2b$"), strings.HasPrefix(encoded, "$2y$"):
+		if len(password) > 72 {
+			// bcrypt reads only 72 bytes; refusing longer input avoids
+			// accepting a password that merely shares a 72-byte prefix.
+			return Result{}, nil
+		}
+		err := bcrypt.CompareHashAndPassword([]byte(encoded), password)
+		switch {
+		case err == nil:
+			return Result{OK: true, NeedsRehash: true}, nil
+		case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
+			return Result{}, nil
+		default:
+			return Result{}, fmt.Errorf("%w: bcrypt: %v", ErrMalformed, err)
+		}
+	default:
+		return Result{}, ErrUnknownFormat
+	}
+}
+
+// decodeArgon2 parses $argon2id$v=19$m=…,t=…,p=…$salt$key.
+func decodeArgon2(encoded string) (Params, []byte, []byte, error) {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[2] != "v="+strconv.Itoa(argon2.Version) {
+		return Params{}, nil, nil, ErrMalformed
+	}
+	var p Params
+	for _, kv := range strings.Split(parts[3], ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return Params{}, nil, nil, ErrMalformed
+		}
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil {
+			return Params{}, nil, nil, ErrMalformed
+		}
+		switch k {
+		case "m":
+			p.MemoryKiB = uint32(n)
+		case "t":
+			p.Iterations = uint32(n)
+		case "p":
+			if n > 255 {
+				return Params{}, nil, nil, ErrMalformed
+			}
+			p.Parallelism = uint8(n)
+		default:
+			return Params{}, nil, nil, ErrMalformed
+		}
+	}
+	b64 := base64.RawStdEncoding
+	salt, err := b64.DecodeString(parts[4])
+	if err != nil {
+		return Params{}, nil, nil, ErrMalformed
+	}
+	key, err := b64.DecodeString(parts[5])
+	if err != nil || len(key) < 16 || len(key) > 128 {
+		return Params{}, nil, nil, ErrMalformed
+	}
+	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key))
+	// Refuse absurd costs from an imported or tampered hash: they would let
+	// one login exhaust memory or CPU.
+	if p.Validate() != nil || p.MemoryKiB > 1<<21 || p.Iterations > 64 {
+		return Params{}, nil, nil, ErrMalformed
+	}
+	return p, salt, key, nil
+}

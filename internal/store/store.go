@@ -1,0 +1,154 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors every backend returns (wrapped or not); compare with errors.Is.
+var (
+	// ErrNotFound means no record has the requested key.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict means a record with the same unique key already exists, or a
+	// compare-and-swap lost its race.
+	ErrConflict = errors.New("store: conflict")
+)
+
+// User statuses, as Okta names them (CONTRACT section 8). Only StatusActive
+// users get tokens.
+const (
+	UserStaged          = "STAGED"
+	UserProvisioned     = "PROVISIONED"
+	UserActive          = "ACTIVE"
+	UserRecovery        = "RECOVERY"
+	UserLockedOut       = "LOCKED_OUT"
+	UserPasswordExpired = "PASSWORD_EXPIRED"
+	UserSuspended       = "SUSPENDED"
+	UserDeprovisioned   = "DEPROVISIONED"
+)
+
+// Client and authorization-server statuses.
+const (
+	StatusActive   = "ACTIVE"
+	StatusInactive = "INACTIVE"
+)
+
+// Signing key states (CONTRACT section 6).
+const (
+	KeyActive  = "ACTIVE"
+	KeyNext    = "NEXT"
+	KeyExpired = "EXPIRED"
+)
+
+// AuthServer is a custom authorization server: its own issuer
+// ({base}/oauth2/{id}), audience and keys.
+type AuthServer struct {
+	ID          string // "default" or "aus…"
+	Name        string
+	Description string
+	Audience    string // the access token's aud, e.g. "api://default"
+	Status      string // StatusActive or StatusInactive
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Client is an OAuth 2.0 client (an Okta OIDC app).
+type Client struct {
+	ID         string // "0oa…"
+	Name       string
+	SecretHash string // encoded hash (package password); empty for public clients
+	// TokenEndpointAuthMethod is client_secret_basic, client_secret_post, … .
+	TokenEndpointAuthMethod string
+	GrantTypes              []string // e.g. ["password", "refresh_token"]
+	Status                  string   // StatusActive or StatusInactive
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
+}
+
+// User is a person who logs in with a password.
+type User struct {
+	ID     string // "00u…"
+	Status string // one of the User* statuses
+	// Login is unique, compared case-insensitively.
+	Login             string
+	Email             string
+	EmailVerified     bool
+	FirstName         string
+	LastName          string
+	Locale            string
+	ZoneInfo          string
+	PasswordHash      string // encoded hash (package password); never the password
+	PasswordChangedAt time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	LastLoginAt       time.Time // zero until the first successful login
+}
+
+// SigningKey is one key of an authorization server. The private part is
+// stored only sealed with the master key (package keys).
+type SigningKey struct {
+	ID            string // the JWK "kid"
+	AuthServerID  string
+	Alg           string // "RS256", …
+	Status        string // KeyActive, KeyNext or KeyExpired
+	PublicJWK     []byte // the public JWK as JSON
+	PrivateSealed []byte // the private key, encrypted at rest
+	CreatedAt     time.Time
+	// ActivatedAt is when the key started signing; zero while NEXT.
+	ActivatedAt time.Time
+	// ExpiredAt is when the key stopped signing; zero unless EXPIRED.
+	ExpiredAt time.Time
+}
+
+// Page asks for one page of a list ordered by id: records with an id greater
+// than After, at most Limit of them (Limit <= 0 means the backend's default of 200).
+type Page struct {
+	After string
+	Limit int
+}
+
+// Store is the persistence contract. Methods take ctx first and pass records
+// by value; a returned record is the caller's to keep. Every method is safe
+// for concurrent use, including from several processes sharing one database.
+type Store interface {
+	// Ping reports whether the store can serve requests.
+	Ping(ctx context.Context) error
+	// Close releases the store's resources.
+	Close() error
+
+	// CreateAuthServer stores a new authorization server; ErrConflict if the id exists.
+	CreateAuthServer(ctx context.Context, a AuthServer) error
+	GetAuthServer(ctx context.Context, id string) (AuthServer, error)
+	ListAuthServers(ctx context.Context) ([]AuthServer, error)
+
+	// CreateClient stores a new client; ErrConflict if the id exists.
+	CreateClient(ctx context.Context, c Client) error
+	GetClient(ctx context.Context, id string) (Client, error)
+	ListClients(ctx context.Context, p Page) ([]Client, error)
+	// UpdateClient runs fn on the current record inside a transaction and
+	// stores what it returns (the id cannot change). An error from fn aborts
+	// the update and is returned as is.
+	UpdateClient(ctx context.Context, id string, fn func(Client) (Client, error)) (Client, error)
+
+	// CreateUser stores a new user; ErrConflict if the id or the login
+	// (case-insensitively) exists.
+	CreateUser(ctx context.Context, u User) error
+	GetUser(ctx context.Context, id string) (User, error)
+	// GetUserByLogin finds a user by login, case-insensitively.
+	GetUserByLogin(ctx context.Context, login string) (User, error)
+	ListUsers(ctx context.Context, p Page) ([]User, error)
+	// UpdateUser is UpdateClient for users; a changed login must stay unique
+	// (ErrConflict otherwise).
+	UpdateUser(ctx context.Context, id string, fn func(User) (User, error)) (User, error)
+
+	// CreateKey stores a new signing key; ErrConflict if the kid exists.
+	CreateKey(ctx context.Context, k SigningKey) error
+	// ListKeys returns the authorization server's keys, newest first.
+	ListKeys(ctx context.Context, authServerID string) ([]SigningKey, error)
+	// UpdateKeys runs fn on all keys of the authorization server inside one
+	// transaction and stores the keys it returns: records with a known kid are
+	// updated, new ones created. This is how rotation changes several key
+	// states atomically, even when two instances rotate at once.
+	UpdateKeys(ctx context.Context, authServerID string, fn func([]SigningKey) ([]SigningKey, error)) ([]SigningKey, error)
+}
