@@ -1,0 +1,117 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+const clientCols = `id, name, secret_hash, token_endpoint_auth_method, grant_types, status, created_at, updated_at`
+
+func scanClient(sc scanner) (store.Client, error) {
+	var c store.Client
+	var grants string
+	var created, updated int64
+	err := sc.Scan(&c.ID, &c.Name, &c.SecretHash, &c.TokenEndpointAuthMethod, &grants, &c.Status, &created, &updated)
+	if err != nil {
+		return store.Client{}, err
+	}
+	if err := json.Unmarshal([]byte(grants), &c.GrantTypes); err != nil {
+		return store.Client{}, fmt.Errorf("client %q: grant_types: %w", c.ID, err)
+	}
+	if len(c.GrantTypes) == 0 {
+		c.GrantTypes = nil // one spelling of "none", whatever was stored
+	}
+	c.CreatedAt, c.UpdatedAt = fromMillis(created), fromMillis(updated)
+	return c, nil
+}
+
+// grantTypesJSON encodes the list as a JSON array ("[]" when empty).
+func grantTypesJSON(g []string) (string, error) {
+	if g == nil {
+		g = []string{}
+	}
+	b, err := json.Marshal(g)
+	return string(b), err
+}
+
+// CreateClient implements store.Store.
+func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
+	op := "create client " + quote(c.ID)
+	if err := s.checkID(op, c.ID); err != nil {
+		return err
+	}
+	grants, err := grantTypesJSON(c.GrantTypes)
+	if err != nil {
+		return s.errf("%s: %w", op, err)
+	}
+	_, err = s.write.ExecContext(ctx,
+		`INSERT INTO clients (`+clientCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		c.ID, c.Name, c.SecretHash, c.TokenEndpointAuthMethod, grants, c.Status,
+		millis(c.CreatedAt), millis(c.UpdatedAt))
+	if err != nil {
+		return s.execErr(op, err)
+	}
+	return nil
+}
+
+// GetClient implements store.Store.
+func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
+	c, err := scanClient(s.read.QueryRowContext(ctx,
+		`SELECT `+clientCols+` FROM clients WHERE id = $1`, id))
+	if err != nil {
+		return store.Client{}, s.queryErr("get client "+quote(id), err)
+	}
+	return c, nil
+}
+
+// ListClients implements store.Store.
+func (s *Store) ListClients(ctx context.Context, p store.Page) ([]store.Client, error) {
+	out, err := queryAll(ctx, s.read, scanClient,
+		`SELECT `+clientCols+` FROM clients WHERE id > $1 ORDER BY id LIMIT $2`, p.After, limitOf(p))
+	if err != nil {
+		return nil, s.errf("list clients: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateClient implements store.Store.
+func (s *Store) UpdateClient(ctx context.Context, id string, fn func(store.Client) (store.Client, error)) (store.Client, error) {
+	op := "update client " + quote(id)
+	var updated store.Client
+	err := s.inTx(ctx, op, func(tx *sql.Tx) error {
+		old, err := scanClient(tx.QueryRowContext(ctx,
+			`SELECT `+clientCols+` FROM clients WHERE id = $1`+s.d.ForUpdate, id))
+		if err != nil {
+			return s.queryErr(op, err)
+		}
+		c, err := fn(old)
+		if err != nil {
+			return err
+		}
+		c.ID = id
+		grants, err := grantTypesJSON(c.GrantTypes)
+		if err != nil {
+			return s.errf("%s: %w", op, err)
+		}
+		// RETURNING hands back what a later Get will read (times in UTC,
+		// truncated to milliseconds).
+		updated, err = scanClient(tx.QueryRowContext(ctx,
+			`UPDATE clients SET name = $2, secret_hash = $3, token_endpoint_auth_method = $4,
+				grant_types = $5, status = $6, created_at = $7, updated_at = $8
+			WHERE id = $1 RETURNING `+clientCols,
+			c.ID, c.Name, c.SecretHash, c.TokenEndpointAuthMethod, grants, c.Status,
+			millis(c.CreatedAt), millis(c.UpdatedAt)))
+		if err != nil {
+			return s.execErr(op, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.Client{}, err
+	}
+	return updated, nil
+}

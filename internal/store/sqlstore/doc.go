@@ -1,0 +1,33 @@
+// Package sqlstore implements store.Store over database/sql with hand-written,
+// portable SQL: $N placeholders, ON CONFLICT and no engine-specific functions,
+// so the same statements run on SQLite (modernc.org/sqlite) and PostgreSQL
+// (pgx's database/sql driver). A backend package opens the database, applies
+// its own migrations and hands the pools to New with a Dialect that says what
+// differs between engines.
+//
+// Schema contract (each backend's migrations must provide it):
+//
+//   - auth_servers, clients, users, signing_keys, with the columns named in
+//     the statements of this package; ids are text primary keys that compare
+//     byte-wise (on PostgreSQL declare them COLLATE "C" so that paging by id
+//     agrees with SQLite);
+//   - times are BIGINT unix milliseconds UTC, with 0 for the zero time (so a
+//     time at exactly the Unix epoch reads back as the zero time);
+//   - clients.grant_types is JSON text; signing key material is BLOB/BYTEA;
+//   - users.login_key holds strings.ToLower(login) under a UNIQUE index, which
+//     makes logins unique case-insensitively;
+//   - signing_key_locks(auth_server_id text primary key) is a lock table:
+//     UpdateKeys upserts its row first, which serializes rotations of one
+//     authorization server on PostgreSQL even before it has any key.
+//
+// Semantics beyond the store.Store comments:
+//
+//   - Update* closures cannot change the id: the record is always written
+//     back under the id it was read with, and UpdateKeys pins every returned
+//     key to the authorization server it was called for.
+//   - UpdateKeys leaves keys that fn omits unchanged (it never deletes) and
+//     returns every key of the authorization server after the update, newest
+//     first.
+//   - Returned times are in UTC, truncated to milliseconds; empty lists and
+//     byte slices read back as nil.
+package sqlstore

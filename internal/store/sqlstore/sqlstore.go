@@ -1,0 +1,185 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// defaultLimit is the page size when store.Page.Limit is zero or negative.
+const defaultLimit = 200
+
+// Dialect holds what differs between database engines.
+type Dialect struct {
+	// Name prefixes error messages, e.g. "sqlite" or "postgres".
+	Name string
+	// IsUniqueViolation reports whether a driver error means a PRIMARY KEY
+	// or UNIQUE constraint was violated; such errors become store.ErrConflict.
+	// Required.
+	IsUniqueViolation func(error) bool
+	// ForUpdate is appended to the SELECT that reads the record an Update*
+	// method is about to change, to lock it until the transaction ends:
+	// " FOR UPDATE" on PostgreSQL. SQLite needs none (and has no such
+	// clause): its write transactions begin IMMEDIATE and so already hold
+	// the database's single write lock.
+	ForUpdate string
+}
+
+// Store implements store.Store. It is safe for concurrent use.
+type Store struct {
+	d     Dialect
+	write *sql.DB // transactions and statements that change data
+	read  *sql.DB // plain queries; may be the same pool as write
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns a Store that writes through write and reads through read
+// (pass the same pool twice when the engine needs no split). The Store owns
+// both pools: Close closes them. Write transactions are begun with default
+// options on write, so a backend that needs a particular BEGIN (SQLite's
+// BEGIN IMMEDIATE) configures it on that pool.
+func New(write, read *sql.DB, d Dialect) (*Store, error) {
+	if write == nil || read == nil {
+		return nil, errors.New("sqlstore: nil database pool")
+	}
+	if d.IsUniqueViolation == nil {
+		return nil, errors.New("sqlstore: Dialect.IsUniqueViolation is required")
+	}
+	if d.Name == "" {
+		d.Name = "sqlstore"
+	}
+	return &Store{d: d, write: write, read: read}, nil
+}
+
+// Ping reports whether both pools can reach the database.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.write.PingContext(ctx); err != nil {
+		return s.errf("ping: %w", err)
+	}
+	if s.read != s.write {
+		if err := s.read.PingContext(ctx); err != nil {
+			return s.errf("ping: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close closes the pools.
+func (s *Store) Close() error {
+	err := s.write.Close()
+	if s.read != s.write {
+		err = errors.Join(err, s.read.Close())
+	}
+	if err != nil {
+		return s.errf("close: %w", err)
+	}
+	return nil
+}
+
+// errf formats an error prefixed with the dialect's name.
+func (s *Store) errf(format string, args ...any) error {
+	return fmt.Errorf(s.d.Name+": "+format, args...)
+}
+
+// execErr maps a failed write: a unique violation becomes store.ErrConflict
+// (keeping the driver's message, which names the constraint).
+func (s *Store) execErr(op string, err error) error {
+	if s.d.IsUniqueViolation(err) {
+		return s.errf("%s: %w: %v", op, store.ErrConflict, err)
+	}
+	return s.errf("%s: %w", op, err)
+}
+
+// queryErr maps a failed single-row read: no row becomes store.ErrNotFound.
+func (s *Store) queryErr(op string, err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return s.errf("%s: %w", op, store.ErrNotFound)
+	}
+	return s.errf("%s: %w", op, err)
+}
+
+// inTx runs fn in a write transaction and commits it unless fn fails; fn's
+// error is returned unchanged so that a closure's error reaches the caller
+// as is.
+func (s *Store) inTx(ctx context.Context, op string, fn func(*sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return s.errf("%s: begin: %w", op, err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback() // fn's error is the one worth reporting
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return s.execErr(op+": commit", err)
+	}
+	return nil
+}
+
+// checkID rejects an empty id, which no list could ever page to.
+func (s *Store) checkID(op, id string) error {
+	if id == "" {
+		return s.errf("%s: empty id", op)
+	}
+	return nil
+}
+
+func limitOf(p store.Page) int {
+	if p.Limit <= 0 {
+		return defaultLimit
+	}
+	return p.Limit
+}
+
+// millis encodes t as unix milliseconds, the zero time as 0.
+func millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromMillis decodes what millis encoded, in UTC.
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// scanner is *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// querier is *sql.DB or *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryAll runs a query and scans every row with scan.
+func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// quote quotes an id for an error message.
+func quote(id string) string { return strconv.Quote(id) }

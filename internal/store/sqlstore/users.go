@@ -1,0 +1,113 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+const userCols = `id, status, login, email, email_verified, first_name, last_name, locale, zone_info,
+	password_hash, password_changed_at, created_at, updated_at, last_login_at`
+
+func scanUser(sc scanner) (store.User, error) {
+	var u store.User
+	var pwChanged, created, updated, lastLogin int64
+	err := sc.Scan(&u.ID, &u.Status, &u.Login, &u.Email, &u.EmailVerified, &u.FirstName, &u.LastName,
+		&u.Locale, &u.ZoneInfo, &u.PasswordHash, &pwChanged, &created, &updated, &lastLogin)
+	if err != nil {
+		return store.User{}, err
+	}
+	u.PasswordChangedAt = fromMillis(pwChanged)
+	u.CreatedAt, u.UpdatedAt = fromMillis(created), fromMillis(updated)
+	u.LastLoginAt = fromMillis(lastLogin)
+	return u, nil
+}
+
+// loginKey is the unique, case-insensitive form of a login.
+func loginKey(login string) string { return strings.ToLower(login) }
+
+// CreateUser implements store.Store.
+func (s *Store) CreateUser(ctx context.Context, u store.User) error {
+	op := "create user " + quote(u.ID)
+	if err := s.checkID(op, u.ID); err != nil {
+		return err
+	}
+	_, err := s.write.ExecContext(ctx,
+		`INSERT INTO users (`+userCols+`, login_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		u.ID, u.Status, u.Login, u.Email, u.EmailVerified, u.FirstName, u.LastName, u.Locale, u.ZoneInfo,
+		u.PasswordHash, millis(u.PasswordChangedAt), millis(u.CreatedAt), millis(u.UpdatedAt),
+		millis(u.LastLoginAt), loginKey(u.Login))
+	if err != nil {
+		return s.execErr(op, err)
+	}
+	return nil
+}
+
+// GetUser implements store.Store.
+func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
+	u, err := scanUser(s.read.QueryRowContext(ctx,
+		`SELECT `+userCols+` FROM users WHERE id = $1`, id))
+	if err != nil {
+		return store.User{}, s.queryErr("get user "+quote(id), err)
+	}
+	return u, nil
+}
+
+// GetUserByLogin implements store.Store. The login is left out of error
+// messages: they reach logs, and a login is personal data.
+func (s *Store) GetUserByLogin(ctx context.Context, login string) (store.User, error) {
+	u, err := scanUser(s.read.QueryRowContext(ctx,
+		`SELECT `+userCols+` FROM users WHERE login_key = $1`, loginKey(login)))
+	if err != nil {
+		return store.User{}, s.queryErr("get user by login", err)
+	}
+	return u, nil
+}
+
+// ListUsers implements store.Store.
+func (s *Store) ListUsers(ctx context.Context, p store.Page) ([]store.User, error) {
+	out, err := queryAll(ctx, s.read, scanUser,
+		`SELECT `+userCols+` FROM users WHERE id > $1 ORDER BY id LIMIT $2`, p.After, limitOf(p))
+	if err != nil {
+		return nil, s.errf("list users: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateUser implements store.Store.
+func (s *Store) UpdateUser(ctx context.Context, id string, fn func(store.User) (store.User, error)) (store.User, error) {
+	op := "update user " + quote(id)
+	var updated store.User
+	err := s.inTx(ctx, op, func(tx *sql.Tx) error {
+		old, err := scanUser(tx.QueryRowContext(ctx,
+			`SELECT `+userCols+` FROM users WHERE id = $1`+s.d.ForUpdate, id))
+		if err != nil {
+			return s.queryErr(op, err)
+		}
+		u, err := fn(old)
+		if err != nil {
+			return err
+		}
+		u.ID = id
+		updated, err = scanUser(tx.QueryRowContext(ctx,
+			`UPDATE users SET status = $2, login = $3, email = $4, email_verified = $5,
+				first_name = $6, last_name = $7, locale = $8, zone_info = $9, password_hash = $10,
+				password_changed_at = $11, created_at = $12, updated_at = $13, last_login_at = $14,
+				login_key = $15
+			WHERE id = $1 RETURNING `+userCols,
+			u.ID, u.Status, u.Login, u.Email, u.EmailVerified, u.FirstName, u.LastName, u.Locale, u.ZoneInfo,
+			u.PasswordHash, millis(u.PasswordChangedAt), millis(u.CreatedAt), millis(u.UpdatedAt),
+			millis(u.LastLoginAt), loginKey(u.Login)))
+		if err != nil {
+			return s.execErr(op, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.User{}, err
+	}
+	return updated, nil
+}

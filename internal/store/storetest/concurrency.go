@@ -1,0 +1,176 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// RunShared runs the multi-instance suite: open returns two stores over one
+// database, as two server instances (or processes) sharing it would have,
+// both closed through t.Cleanup. Each operation that must be atomic is raced
+// across the two. Like Run, every call must start from an empty database.
+func RunShared(t *testing.T, open func(t *testing.T) (store.Store, store.Store)) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, stores []store.Store)
+	}{
+		{"SeeEachOthersWrites", testSharedVisibility},
+		{"UpdateUserNoLostUpdates", testRaceUpdateUser},
+		{"UpdateKeysOnePromotion", testRaceUpdateKeys},
+		{"CreateUserSameLogin", testRaceCreateUser},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a, b := open(t)
+			tc.fn(t, []store.Store{a, b})
+		})
+	}
+}
+
+// concurrencyTests race goroutines on one store.
+var concurrencyTests = []test{
+	{"UpdateUserNoLostUpdates", func(t *testing.T, s store.Store) { testRaceUpdateUser(t, []store.Store{s}) }},
+	{"UpdateKeysOnePromotion", func(t *testing.T, s store.Store) { testRaceUpdateKeys(t, []store.Store{s}) }},
+	{"CreateUserSameLogin", func(t *testing.T, s store.Store) { testRaceCreateUser(t, []store.Store{s}) }},
+}
+
+// race runs fn(i, store) in n goroutines released at once, goroutine i using
+// stores[i%len(stores)], and returns their errors.
+func race(n int, stores []store.Store, fn func(i int, s store.Store) error) []error {
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = fn(i, stores[i%len(stores)])
+		})
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
+func testSharedVisibility(t *testing.T, stores []store.Store) {
+	a, b := stores[0], stores[1]
+	must(t, "CreateUser through a", a.CreateUser(ctx(t), fullUser("00u1", "ada@example.com")))
+	got, err := b.GetUserByLogin(ctx(t), "ADA@example.com")
+	must(t, "GetUserByLogin through b", err)
+	same(t, "user read through b", got, fullUser("00u1", "ada@example.com"))
+
+	_, err = b.UpdateUser(ctx(t), "00u1", func(u store.User) (store.User, error) {
+		u.Status = store.UserLockedOut
+		return u, nil
+	})
+	must(t, "UpdateUser through b", err)
+	if got, err := a.GetUser(ctx(t), "00u1"); err != nil || got.Status != store.UserLockedOut {
+		t.Errorf("GetUser through a after b's update: status %q, %v; want %s", got.Status, err, store.UserLockedOut)
+	}
+
+	must(t, "CreateClient through b", b.CreateClient(ctx(t), fullClient("0oa1")))
+	if _, err := a.GetClient(ctx(t), "0oa1"); err != nil {
+		t.Errorf("GetClient through a: %v", err)
+	}
+	wantErr(t, "CreateClient of the same id through a", a.CreateClient(ctx(t), fullClient("0oa1")), store.ErrConflict)
+
+	k := newKey("kid1", "default", store.KeyActive, t0)
+	must(t, "CreateKey through a", a.CreateKey(ctx(t), k))
+	sameList(t, "ListKeys through b", listKeys(t, b, "default"), []store.SigningKey{k})
+}
+
+// testRaceUpdateUser has goroutines each append a letter of their own to a
+// user's first name: with any lost update, letters go missing.
+func testRaceUpdateUser(t *testing.T, stores []store.Store) {
+	const n = 8
+	u := fullUser("00u1", "ada@example.com")
+	u.FirstName = ""
+	must(t, "CreateUser", stores[0].CreateUser(ctx(t), u))
+	errs := race(n, stores, func(i int, s store.Store) error {
+		_, err := s.UpdateUser(ctx(t), u.ID, func(u store.User) (store.User, error) {
+			u.FirstName += string(rune('a' + i))
+			return u, nil
+		})
+		return err
+	})
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("UpdateUser: %v", err)
+	}
+	for _, s := range stores {
+		got, err := s.GetUser(ctx(t), u.ID)
+		must(t, "GetUser", err)
+		letters := strings.Split(got.FirstName, "")
+		slices.Sort(letters)
+		if strings.Join(letters, "") != "abcdefgh"[:n] {
+			t.Errorf("after %d concurrent updates the first name is %q: updates were lost", n, got.FirstName)
+		}
+	}
+}
+
+// testRaceUpdateKeys races rotations that each add a NEXT key unless one
+// exists: exactly one may be added.
+func testRaceUpdateKeys(t *testing.T, stores []store.Store) {
+	const n = 4
+	active := newKey("kid-active", "default", store.KeyActive, t0)
+	createKeys(t, stores[0], active)
+	errs := race(n, stores, func(i int, s store.Store) error {
+		_, err := s.UpdateKeys(ctx(t), "default", func(keys []store.SigningKey) ([]store.SigningKey, error) {
+			for _, k := range keys {
+				if k.Status == store.KeyNext {
+					return nil, nil
+				}
+			}
+			return []store.SigningKey{newKey(fmt.Sprintf("kid-next-%d", i), "default", store.KeyNext, t0.Add(1000))}, nil
+		})
+		return err
+	})
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("UpdateKeys: %v", err)
+	}
+	keys := listKeys(t, stores[len(stores)-1], "default")
+	next := 0
+	for _, k := range keys {
+		if k.Status == store.KeyNext {
+			next++
+		}
+	}
+	if len(keys) != 2 || next != 1 {
+		t.Errorf("after %d racing rotations: keys %s with %d NEXT, want the ACTIVE key and exactly one NEXT", n, ids(keys), next)
+	}
+}
+
+// testRaceCreateUser races creations of one login in different cases:
+// exactly one may win, the others get ErrConflict.
+func testRaceCreateUser(t *testing.T, stores []store.Store) {
+	const n = 8
+	errs := race(n, stores, func(i int, s store.Store) error {
+		login := "ada@example.com"
+		if i%2 == 1 {
+			login = "ADA@example.com"
+		}
+		return s.CreateUser(ctx(t), fullUser(fmt.Sprintf("00u%d", i), login))
+	})
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("CreateUser %d: got %v, want nil or ErrConflict", i, err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d of %d creations of one login succeeded, want exactly 1", won, n)
+	}
+	users, err := stores[0].ListUsers(ctx(t), store.Page{})
+	must(t, "ListUsers", err)
+	if len(users) != 1 {
+		t.Errorf("ListUsers: got %s, want one user", ids(users))
+	}
+}
