@@ -3,6 +3,7 @@ package verifier
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -272,16 +273,18 @@ func (v *Verifier) parseHeader(raw string) (*header, error) {
 	if err != nil {
 		return nil, &ValidationError{Check: CheckFormat, Err: ErrMalformed, Detail: "header", Cause: err}
 	}
-	fields, err := decodeObject(decoded)
-	if err != nil {
+	var fields struct {
+		Alg  string          `json:"alg"`
+		Kid  string          `json:"kid"`
+		Crit json.RawMessage `json:"crit"`
+	}
+	if err := json.Unmarshal(decoded, &fields); err != nil {
 		return nil, &ValidationError{Check: CheckFormat, Err: ErrMalformed, Detail: "header", Cause: err}
 	}
-	var h header
-	h.Alg, _ = fields["alg"].(string)
-	h.Kid, _ = fields["kid"].(string)
-	if _, ok := fields["crit"]; ok {
+	if fields.Crit != nil {
 		return nil, reject(CheckFormat, ErrMalformed, `"crit" header not supported`)
 	}
+	h := header{Alg: fields.Alg, Kid: fields.Kid}
 	if !slices.Contains(v.algs, jose.SignatureAlgorithm(h.Alg)) {
 		return nil, reject(CheckAlgorithm, ErrAlgorithm, fmt.Sprintf("alg %q", h.Alg))
 	}
