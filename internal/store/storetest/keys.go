@@ -185,15 +185,17 @@ func testKeyUpdateConflict(t *testing.T, s store.Store) {
 func testKeyUpdateMove(t *testing.T, s store.Store) {
 	active := newKey("kid1", "default", store.KeyActive, t0)
 	createKeys(t, s, active)
+	added := newKey("kid2", "", store.KeyNext, t0.Add(time.Hour)) // no server named
 	got, err := s.UpdateKeys(ctx(t), "default", func(keys []store.SigningKey) ([]store.SigningKey, error) {
 		keys[0].AuthServerID = "aus2"
 		keys[0].Alg = "ES256"
-		return keys, nil
+		return append(keys, added), nil
 	})
 	must(t, "UpdateKeys", err)
 	want := active
 	want.Alg = "ES256"
-	sameList(t, "UpdateKeys' result", got, []store.SigningKey{want})
-	sameList(t, "ListKeys", listKeys(t, s, "default"), []store.SigningKey{want})
+	added.AuthServerID = "default"
+	sameList(t, "UpdateKeys' result", got, []store.SigningKey{added, want})
+	sameList(t, "ListKeys", listKeys(t, s, "default"), []store.SigningKey{added, want})
 	sameList(t, "ListKeys of the server the closure named", listKeys(t, s, "aus2"), nil)
 }
