@@ -20,7 +20,7 @@ import (
 
 // env is one running server with a client and a user.
 type env struct {
-	t            *testing.T
+	t            testing.TB
 	srv          *httptest.Server
 	app          *app.App
 	cfg          config.Config
@@ -37,7 +37,7 @@ type env struct {
 
 // testConfig returns a config on a fresh SQLite file in dir, with cheap
 // password hashing so tests stay fast (the algorithm is the same).
-func testConfig(t *testing.T, dir string) config.Config {
+func testConfig(t testing.TB, dir string) config.Config {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DB = filepath.Join(dir, "latchkey.db")
@@ -50,12 +50,12 @@ func testConfig(t *testing.T, dir string) config.Config {
 }
 
 // startApp serves cfg on a new local listener and returns the server and app.
-func startApp(t *testing.T, cfg config.Config) (*httptest.Server, *app.App) {
+func startApp(t testing.TB, cfg config.Config) (*httptest.Server, *app.App) {
 	t.Helper()
 	return startAppWith(t, cfg, app.Options{})
 }
 
-func startAppWith(t *testing.T, cfg config.Config, opts app.Options) (*httptest.Server, *app.App) {
+func startAppWith(t testing.TB, cfg config.Config, opts app.Options) (*httptest.Server, *app.App) {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	cfg.BaseURL = "http://" + srv.Listener.Addr().String()
@@ -75,7 +75,7 @@ func startAppWith(t *testing.T, cfg config.Config, opts app.Options) (*httptest.
 	return srv, a
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	cfg := testConfig(t, t.TempDir())
 	srv, a := startApp(t, cfg)

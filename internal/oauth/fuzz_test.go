@@ -1,0 +1,66 @@
+package oauth
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/latchkey/latchkey/internal/oautherr"
+)
+
+func FuzzParseForm(f *testing.F) {
+	for _, s := range []string{
+		"grant_type=password&username=a%40b.c&password=p&scope=openid",
+		"a=1&a=2", "%zz", "=&=&", "scope=openid+profile&scope=", "a=%00", strings.Repeat("x=y&", 100),
+	} {
+		f.Add(s, "application/x-www-form-urlencoded", "")
+	}
+	f.Add("a=b", "text/plain", "client_secret=x")
+	f.Add("a=b", "application/x-www-form-urlencoded; charset=utf-8", "%zz")
+	f.Fuzz(func(t *testing.T, body, contentType, query string) {
+		r := httptest.NewRequest(http.MethodPost, "/oauth2/default/v1/token", strings.NewReader(body))
+		r.URL.RawQuery = query
+		r.Header.Set("Content-Type", contentType)
+		vals, err := ParseForm(r)
+		if err != nil {
+			var oe *oautherr.Error
+			if !errors.As(err, &oe) || oe.Code != "invalid_request" || oe.Status >= 500 {
+				t.Fatalf("error is not a contract invalid_request: %v", err)
+			}
+			return
+		}
+		for k, vs := range vals {
+			if len(vs) != 1 || vs[0] == "" {
+				t.Fatalf("parameter %q has values %q", k, vs)
+			}
+		}
+	})
+}
+
+func FuzzBasicCredentials(f *testing.F) {
+	enc := func(s string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(s)) }
+	for _, s := range []string{enc("id:secret"), enc("id%3A:se%2Bcret"), enc(":"), enc("nocolon"), enc("%zz:x"), "Basic", "Basic ", "Bearer x", "basic aWQ6cw==", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		id, secret, present, err := BasicCredentials(header)
+		if err == nil && present && id == "" {
+			t.Fatal("accepted an empty client id")
+		}
+		if !present && (id != "" || secret != "" || err != nil) {
+			t.Fatal("absent header produced credentials or an error")
+		}
+	})
+}
+
+func TestBasicCredentialsDecodesFormEncoding(t *testing.T) {
+	t.Parallel()
+	// RFC 6749 section 2.3.1: id and secret are form-urlencoded before base64.
+	id, secret, ok, err := BasicCredentials("Basic " + base64.StdEncoding.EncodeToString([]byte("my%3Aclient:p%40ss+word%2B")))
+	if err != nil || !ok || id != "my:client" || secret != "p@ss word+" {
+		t.Fatalf("got %q %q %v %v", id, secret, ok, err)
+	}
+}
