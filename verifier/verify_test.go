@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -218,18 +220,29 @@ func TestVerifyStartsWhileIssuerDown(t *testing.T) {
 	}
 }
 
-func TestVerifyCancelledContext(t *testing.T) {
+func TestVerifyCancelledContextStopsWaiting(t *testing.T) {
 	t.Parallel()
-	iss, v, _ := setup(t, verifier.Config{})
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_, err := v.Verify(ctx, iss.AccessToken())
-	if err == nil {
-		// The fetch is detached from the caller's context and may win the race.
-		return
+	clk := newClock()
+	iss := verifiertest.NewIssuer(t, verifiertest.WithNow(clk.Now))
+	release := make(chan struct{})
+	hanging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(hanging.Close)
+	t.Cleanup(func() { close(release) })
+	v, err := verifier.New(verifier.Config{Issuer: iss.Issuer(), Audience: iss.Audience(), Now: clk.Now,
+		JWKSURL: hanging.URL + "/keys", FetchTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !errors.Is(err, verifier.ErrKeySetUnavailable) || !errors.Is(err, context.Canceled) {
-		t.Errorf("err = %v, want ErrKeySetUnavailable and context.Canceled", err)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = v.Verify(ctx, iss.AccessToken())
+	if !errors.Is(err, verifier.ErrKeySetUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want ErrKeySetUnavailable and context.DeadlineExceeded", err)
 	}
 }
 
