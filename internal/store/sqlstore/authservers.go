@@ -33,8 +33,8 @@ func (s *Store) CreateAuthServer(ctx context.Context, a store.AuthServer) error 
 
 // GetAuthServer implements store.Store.
 func (s *Store) GetAuthServer(ctx context.Context, id string) (store.AuthServer, error) {
-	a, err := scanAuthServer(s.read.QueryRowContext(ctx,
-		`SELECT `+authServerCols+` FROM auth_servers WHERE id = $1`, id))
+	a, err := readRow(ctx, s, scanAuthServer,
+		`SELECT `+authServerCols+` FROM auth_servers WHERE id = $1`, id)
 	if err != nil {
 		return store.AuthServer{}, s.queryErr("get auth server "+quote(id), err)
 	}
@@ -43,7 +43,7 @@ func (s *Store) GetAuthServer(ctx context.Context, id string) (store.AuthServer,
 
 // ListAuthServers implements store.Store; the list is ordered by id.
 func (s *Store) ListAuthServers(ctx context.Context) ([]store.AuthServer, error) {
-	out, err := queryAll(ctx, s.read, scanAuthServer,
+	out, err := readAll(ctx, s, scanAuthServer,
 		`SELECT `+authServerCols+` FROM auth_servers ORDER BY id`)
 	if err != nil {
 		return nil, s.errf("list auth servers: %w", err)

@@ -60,8 +60,8 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 
 // GetClient implements store.Store.
 func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
-	c, err := scanClient(s.read.QueryRowContext(ctx,
-		`SELECT `+clientCols+` FROM clients WHERE id = $1`, id))
+	c, err := readRow(ctx, s, scanClient,
+		`SELECT `+clientCols+` FROM clients WHERE id = $1`, id)
 	if err != nil {
 		return store.Client{}, s.queryErr("get client "+quote(id), err)
 	}
@@ -70,7 +70,7 @@ func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) 
 
 // ListClients implements store.Store.
 func (s *Store) ListClients(ctx context.Context, p store.Page) ([]store.Client, error) {
-	out, err := queryAll(ctx, s.read, scanClient,
+	out, err := readAll(ctx, s, scanClient,
 		`SELECT `+clientCols+` FROM clients WHERE id > $1 ORDER BY id LIMIT $2`, p.After, limitOf(p))
 	if err != nil {
 		return nil, s.errf("list clients: %w", err)

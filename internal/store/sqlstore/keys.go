@@ -65,7 +65,7 @@ func insertKey(ctx context.Context, db execer, k store.SigningKey) error {
 
 // ListKeys implements store.Store: newest first, then by kid.
 func (s *Store) ListKeys(ctx context.Context, authServerID string) ([]store.SigningKey, error) {
-	out, err := queryAll(ctx, s.read, scanKey,
+	out, err := readAll(ctx, s, scanKey,
 		`SELECT `+keyCols+` FROM signing_keys WHERE auth_server_id = $1`+keysNewestFirst, authServerID)
 	if err != nil {
 		return nil, s.errf("list keys of %s: %w", quote(authServerID), err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/store"
@@ -35,6 +36,10 @@ type Store struct {
 	d     Dialect
 	write *sql.DB // transactions and statements that change data
 	read  *sql.DB // plain queries; may be the same pool as write
+
+	// stmts caches prepared read queries (query text → *sql.Stmt on read):
+	// parsing a statement costs about as much as running a lookup.
+	stmts sync.Map
 }
 
 var _ store.Store = (*Store)(nil)
@@ -72,7 +77,12 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the pools.
 func (s *Store) Close() error {
-	err := s.write.Close()
+	var err error
+	s.stmts.Range(func(_, st any) bool {
+		err = errors.Join(err, st.(*sql.Stmt).Close())
+		return true
+	})
+	err = errors.Join(err, s.write.Close())
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
 	}
@@ -169,6 +179,11 @@ func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, erro
 	if err != nil {
 		return nil, err
 	}
+	return collect(rows, scan)
+}
+
+// collect scans every row and closes rows.
+func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
@@ -183,3 +198,42 @@ func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, erro
 
 // quote quotes an id for an error message.
 func quote(id string) string { return strconv.Quote(id) }
+
+// prepared returns the cached prepared statement of a read query.
+func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.read.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		_ = st.Close() // another goroutine prepared it first
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// readRow runs a single-row read query on the read pool.
+func readRow[T any](ctx context.Context, s *Store, scan func(scanner) (T, error), query string, args ...any) (T, error) {
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return scan(st.QueryRowContext(ctx, args...))
+}
+
+// readAll runs a read query on the read pool and scans every row.
+func readAll[T any](ctx context.Context, s *Store, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scan)
+}

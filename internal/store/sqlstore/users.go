@@ -48,8 +48,8 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 
 // GetUser implements store.Store.
 func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
-	u, err := scanUser(s.read.QueryRowContext(ctx,
-		`SELECT `+userCols+` FROM users WHERE id = $1`, id))
+	u, err := readRow(ctx, s, scanUser,
+		`SELECT `+userCols+` FROM users WHERE id = $1`, id)
 	if err != nil {
 		return store.User{}, s.queryErr("get user "+quote(id), err)
 	}
@@ -59,8 +59,8 @@ func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
 // GetUserByLogin implements store.Store. The login is left out of error
 // messages: they reach logs, and a login is personal data.
 func (s *Store) GetUserByLogin(ctx context.Context, login string) (store.User, error) {
-	u, err := scanUser(s.read.QueryRowContext(ctx,
-		`SELECT `+userCols+` FROM users WHERE login_key = $1`, loginKey(login)))
+	u, err := readRow(ctx, s, scanUser,
+		`SELECT `+userCols+` FROM users WHERE login_key = $1`, loginKey(login))
 	if err != nil {
 		return store.User{}, s.queryErr("get user by login", err)
 	}
@@ -69,7 +69,7 @@ func (s *Store) GetUserByLogin(ctx context.Context, login string) (store.User, e
 
 // ListUsers implements store.Store.
 func (s *Store) ListUsers(ctx context.Context, p store.Page) ([]store.User, error) {
-	out, err := queryAll(ctx, s.read, scanUser,
+	out, err := readAll(ctx, s, scanUser,
 		`SELECT `+userCols+` FROM users WHERE id > $1 ORDER BY id LIMIT $2`, p.After, limitOf(p))
 	if err != nil {
 		return nil, s.errf("list users: %w", err)
