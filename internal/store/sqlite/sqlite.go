@@ -19,10 +19,9 @@ import (
 // before SQLite gives up with SQLITE_BUSY, unless the DSN sets _busy_timeout.
 const defaultBusyTimeoutMS = "5000"
 
-// Dialect is what sqlstore needs to know about SQLite.
-var Dialect = sqlstore.Dialect{
-	Name:              "sqlite",
-	IsUniqueViolation: IsUniqueViolation,
+// dialect is what sqlstore needs to know about SQLite.
+func dialect() sqlstore.Dialect {
+	return sqlstore.Dialect{Name: "sqlite", IsUniqueViolation: IsUniqueViolation}
 }
 
 // IsUniqueViolation reports whether err is SQLite's report of a violated
@@ -64,7 +63,7 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 	n := max(4, runtime.NumCPU())
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	s, err := sqlstore.New(write, read, Dialect)
+	s, err := sqlstore.New(write, read, dialect())
 	if err != nil {
 		_ = errors.Join(write.Close(), read.Close())
 		return nil, err
