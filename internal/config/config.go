@@ -189,7 +189,7 @@ func (c *Config) Validate() error {
 
 // String shows the configuration without secrets, for logs.
 func (c Config) String() string {
-	key := "(none)"
+	key := "(db.key beside a SQLite file, if present)"
 	if c.MasterKey != "" {
 		key = "(from LATCHKEY_MASTER_KEY)"
 	} else if c.MasterKeyFile != "" {

@@ -144,7 +144,7 @@ func TestClientSecretPost(t *testing.T) {
 // server publishes and returns its claims.
 func verifyJWT(t *testing.T, e *env, raw string) map[string]any {
 	t.Helper()
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}

@@ -26,7 +26,7 @@ func TestSecret(t *testing.T) {
 	if s := Secret(32); len(s) != 43 {
 		t.Fatalf("Secret(32) has %d chars, want 43", len(s))
 	}
-	if Secret(32) == Secret(32) {
+	if a, b := Secret(32), Secret(32); a == b {
 		t.Fatal("two secrets are equal")
 	}
 }
