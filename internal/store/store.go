@@ -49,9 +49,24 @@ type AuthServer struct {
 	Description string
 	Audience    string // the access token's aud, e.g. "api://default"
 	Status      string // StatusActive or StatusInactive
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// KeyRotationMode is RotationAuto (keys rotate every
+	// KeyRotationInterval) or RotationManual (only when forced).
+	KeyRotationMode     string
+	KeyRotationInterval time.Duration // 0 means the default of 90 days
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
+
+// Key rotation modes of an authorization server.
+const (
+	RotationAuto   = "AUTO"
+	RotationManual = "MANUAL"
+)
+
+// OrgServerID is the id under which the org authorization server (issuer
+// {base}, endpoints {base}/oauth2/v1/…) keeps its record and keys. It is not
+// reachable as a custom server at /oauth2/org/….
+const OrgServerID = "org"
 
 // Client is an OAuth 2.0 client (an Okta OIDC app).
 type Client struct {
@@ -62,9 +77,28 @@ type Client struct {
 	TokenEndpointAuthMethod string
 	GrantTypes              []string // e.g. ["password", "refresh_token"]
 	Status                  string   // StatusActive or StatusInactive
-	CreatedAt               time.Time
-	UpdatedAt               time.Time
+	// SecretSealed is the client secret encrypted with the master key, kept
+	// only for clients that authenticate with client_secret_jwt (HS256 needs
+	// the secret itself). Empty otherwise.
+	SecretSealed []byte
+	// JWKS (inline JSON) or JWKSURI hold the client's public keys for
+	// private_key_jwt.
+	JWKS    []byte
+	JWKSURI string
+	// RefreshRotation is RotationRotate or RotationStatic.
+	RefreshRotation string
+	// RefreshLeeway is how long a rotated refresh token may still be used
+	// (0 to 60 seconds), so that a retry is served and not punished.
+	RefreshLeeway time.Duration
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
+
+// Refresh token rotation of a client (CONTRACT section 4).
+const (
+	RotationRotate = "ROTATE"
+	RotationStatic = "STATIC"
+)
 
 // User is a person who logs in with a password.
 type User struct {
@@ -117,11 +151,25 @@ type Store interface {
 	// Close releases the store's resources.
 	Close() error
 
+	AuthServers
+	Clients
+	Users
+	Keys
+}
+
+// AuthServers stores authorization servers.
+type AuthServers interface {
 	// CreateAuthServer stores a new authorization server; ErrConflict if the id exists.
 	CreateAuthServer(ctx context.Context, a AuthServer) error
 	GetAuthServer(ctx context.Context, id string) (AuthServer, error)
 	ListAuthServers(ctx context.Context) ([]AuthServer, error)
+	// UpdateAuthServer runs fn on the current record inside a transaction
+	// and stores what it returns (the id cannot change).
+	UpdateAuthServer(ctx context.Context, id string, fn func(AuthServer) (AuthServer, error)) (AuthServer, error)
+}
 
+// Clients stores OAuth clients.
+type Clients interface {
 	// CreateClient stores a new client; ErrConflict if the id exists.
 	CreateClient(ctx context.Context, c Client) error
 	GetClient(ctx context.Context, id string) (Client, error)
@@ -130,7 +178,10 @@ type Store interface {
 	// stores what it returns (the id cannot change). An error from fn aborts
 	// the update and is returned as is.
 	UpdateClient(ctx context.Context, id string, fn func(Client) (Client, error)) (Client, error)
+}
 
+// Users stores users.
+type Users interface {
 	// CreateUser stores a new user; ErrConflict if the id or the login
 	// (case-insensitively) exists.
 	CreateUser(ctx context.Context, u User) error
@@ -141,7 +192,10 @@ type Store interface {
 	// UpdateUser is UpdateClient for users; a changed login must stay unique
 	// (ErrConflict otherwise).
 	UpdateUser(ctx context.Context, id string, fn func(User) (User, error)) (User, error)
+}
 
+// Keys stores signing keys.
+type Keys interface {
 	// CreateKey stores a new signing key; ErrConflict if the kid exists.
 	CreateKey(ctx context.Context, k SigningKey) error
 	// ListKeys returns the authorization server's keys, newest first.
@@ -151,4 +205,6 @@ type Store interface {
 	// updated, new ones created. This is how rotation changes several key
 	// states atomically, even when two instances rotate at once.
 	UpdateKeys(ctx context.Context, authServerID string, fn func([]SigningKey) ([]SigningKey, error)) ([]SigningKey, error)
+	// DeleteKey removes a key (an EXPIRED key whose tokens have all expired).
+	DeleteKey(ctx context.Context, authServerID, kid string) error
 }

@@ -13,7 +13,9 @@
 //   - one writer connection per Store, so writers of one process queue in
 //     database/sql rather than in SQLite's busy loop, and a separate
 //     read-only pool for queries;
-//   - foreign_keys on.
+//   - foreign_keys on;
+//   - a new database file is created with mode 0600 (it holds password
+//     hashes), which SQLite passes on to the -wal and -shm files.
 //
 // Migrations are embedded (migrations/*.sql) and applied by Open with goose's
 // Provider. Processes starting at once on a fresh file take turns: the switch

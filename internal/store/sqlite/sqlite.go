@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 
@@ -141,8 +143,12 @@ func (d dsn) with(force, keep map[string]string) string {
 	return d.base + "?" + q.Encode()
 }
 
-// openWriter opens the single-connection pool that all writes go through.
+// openWriter opens the single-connection pool that all writes go through,
+// creating the database file first if it is missing.
 func (d dsn) openWriter() (*sql.DB, error) {
+	if err := createPrivate(d.path); err != nil {
+		return nil, err
+	}
 	db, err := sql.Open("sqlite", d.with(
 		map[string]string{"_txlock": "immediate"},
 		map[string]string{"_busy_timeout": defaultBusyTimeoutMS, "_foreign_keys": "1"},
@@ -153,6 +159,24 @@ func (d dsn) openWriter() (*sql.DB, error) {
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	return db, nil
+}
+
+// createPrivate creates the database file with mode 0600 unless it exists:
+// it holds password hashes, and SQLite gives the -wal and -shm files it makes
+// later the database file's permissions. Left to the driver, the file would
+// get 0644. An existing file keeps the permissions its operator chose.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+	return nil
 }
 
 // reader is the DSN of the read-only query pool.

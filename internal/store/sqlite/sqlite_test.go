@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,12 +74,52 @@ func TestReopenKeepsData(t *testing.T) {
 func TestMigrateFreshFile(t *testing.T) {
 	path := tempDB(t)
 	applied, err := sqlite.Migrate(t.Context(), path)
-	if err != nil || len(applied) != 1 || applied[0] != 1 {
-		t.Fatalf("Migrate: applied %v, %v; want [1]", applied, err)
+	if err != nil || !slices.Equal(applied, []int64{1, 2}) {
+		t.Fatalf("Migrate: applied %v, %v; want [1 2]", applied, err)
 	}
 	s := open(t, path)
 	if err := s.CreateClient(t.Context(), store.Client{ID: "0oa1"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFilesPrivate checks that a new database and the WAL files SQLite
+// makes beside it are readable by their owner only: they hold password
+// hashes.
+func TestFilesPrivate(t *testing.T) {
+	path := tempDB(t)
+	s := open(t, path)
+	if err := s.CreateUser(t.Context(), store.User{ID: "00u1", Login: "ada", PasswordHash: "hash"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := fi.Mode().Perm(); perm != 0o600 {
+			t.Errorf("%s has mode %v, want -rw-------", filepath.Base(p), perm)
+		}
+	}
+}
+
+// TestExistingFileKeepsMode checks that Open does not change the
+// permissions of a database file its operator created.
+func TestExistingFileKeepsMode(t *testing.T) {
+	path := tempDB(t)
+	if err := os.WriteFile(path, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o640); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	open(t, path)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := fi.Mode().Perm(); perm != 0o640 {
+		t.Errorf("mode after Open: %v, want -rw-r-----", perm)
 	}
 }
 

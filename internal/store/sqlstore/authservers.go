@@ -2,18 +2,25 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-const authServerCols = `id, name, description, audience, status, created_at, updated_at`
+const authServerCols = `id, name, description, audience, status, key_rotation_mode, key_rotation_interval,
+	created_at, updated_at`
 
 func scanAuthServer(sc scanner) (store.AuthServer, error) {
 	var a store.AuthServer
-	var created, updated int64
-	err := sc.Scan(&a.ID, &a.Name, &a.Description, &a.Audience, &a.Status, &created, &updated)
+	var interval, created, updated int64
+	err := sc.Scan(&a.ID, &a.Name, &a.Description, &a.Audience, &a.Status, &a.KeyRotationMode, &interval,
+		&created, &updated)
+	if err != nil {
+		return store.AuthServer{}, err
+	}
+	a.KeyRotationInterval = fromMillisDuration(interval)
 	a.CreatedAt, a.UpdatedAt = fromMillis(created), fromMillis(updated)
-	return a, err
+	return a, nil
 }
 
 // CreateAuthServer implements store.Store.
@@ -23,8 +30,9 @@ func (s *Store) CreateAuthServer(ctx context.Context, a store.AuthServer) error 
 		return err
 	}
 	_, err := s.write.ExecContext(ctx,
-		`INSERT INTO auth_servers (`+authServerCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		a.ID, a.Name, a.Description, a.Audience, a.Status, millis(a.CreatedAt), millis(a.UpdatedAt))
+		`INSERT INTO auth_servers (`+authServerCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		a.ID, a.Name, a.Description, a.Audience, a.Status, a.KeyRotationMode, durationMillis(a.KeyRotationInterval),
+		millis(a.CreatedAt), millis(a.UpdatedAt))
 	if err != nil {
 		return s.execErr(op, err)
 	}
@@ -49,4 +57,36 @@ func (s *Store) ListAuthServers(ctx context.Context) ([]store.AuthServer, error)
 		return nil, s.errf("list auth servers: %w", err)
 	}
 	return out, nil
+}
+
+// UpdateAuthServer implements store.Store.
+func (s *Store) UpdateAuthServer(ctx context.Context, id string, fn func(store.AuthServer) (store.AuthServer, error)) (store.AuthServer, error) {
+	op := "update auth server " + quote(id)
+	var updated store.AuthServer
+	err := s.inTx(ctx, op, func(tx *sql.Tx) error {
+		old, err := scanAuthServer(tx.QueryRowContext(ctx,
+			`SELECT `+authServerCols+` FROM auth_servers WHERE id = $1`+s.d.ForUpdate, id))
+		if err != nil {
+			return s.queryErr(op, err)
+		}
+		a, err := fn(old)
+		if err != nil {
+			return err
+		}
+		a.ID = id
+		updated, err = scanAuthServer(tx.QueryRowContext(ctx,
+			`UPDATE auth_servers SET name = $2, description = $3, audience = $4, status = $5,
+				key_rotation_mode = $6, key_rotation_interval = $7, created_at = $8, updated_at = $9
+			WHERE id = $1 RETURNING `+authServerCols,
+			a.ID, a.Name, a.Description, a.Audience, a.Status, a.KeyRotationMode, durationMillis(a.KeyRotationInterval),
+			millis(a.CreatedAt), millis(a.UpdatedAt)))
+		if err != nil {
+			return s.execErr(op, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.AuthServer{}, err
+	}
+	return updated, nil
 }

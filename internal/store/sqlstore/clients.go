@@ -3,39 +3,41 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-const clientCols = `id, name, secret_hash, token_endpoint_auth_method, grant_types, status, created_at, updated_at`
+const clientCols = `id, name, secret_hash, token_endpoint_auth_method, grant_types, status,
+	secret_sealed, jwks, jwks_uri, refresh_rotation, refresh_leeway, created_at, updated_at`
 
 func scanClient(sc scanner) (store.Client, error) {
 	var c store.Client
 	var grants string
-	var created, updated int64
-	err := sc.Scan(&c.ID, &c.Name, &c.SecretHash, &c.TokenEndpointAuthMethod, &grants, &c.Status, &created, &updated)
+	var leeway, created, updated int64
+	err := sc.Scan(&c.ID, &c.Name, &c.SecretHash, &c.TokenEndpointAuthMethod, &grants, &c.Status,
+		&c.SecretSealed, &c.JWKS, &c.JWKSURI, &c.RefreshRotation, &leeway, &created, &updated)
 	if err != nil {
 		return store.Client{}, err
 	}
-	if err := json.Unmarshal([]byte(grants), &c.GrantTypes); err != nil {
+	if c.GrantTypes, err = fromListJSON(grants); err != nil {
 		return store.Client{}, fmt.Errorf("client %q: grant_types: %w", c.ID, err)
 	}
-	if len(c.GrantTypes) == 0 {
-		c.GrantTypes = nil // one spelling of "none", whatever was stored
-	}
+	c.SecretSealed, c.JWKS = nilIfEmpty(c.SecretSealed), nilIfEmpty(c.JWKS)
+	c.RefreshLeeway = fromMillisDuration(leeway)
 	c.CreatedAt, c.UpdatedAt = fromMillis(created), fromMillis(updated)
 	return c, nil
 }
 
-// grantTypesJSON encodes the list as a JSON array ("[]" when empty).
-func grantTypesJSON(g []string) (string, error) {
-	if g == nil {
-		g = []string{}
+// clientArgs are the values of clientCols, in order.
+func clientArgs(c store.Client) ([]any, error) {
+	grants, err := listJSON(c.GrantTypes)
+	if err != nil {
+		return nil, err
 	}
-	b, err := json.Marshal(g)
-	return string(b), err
+	return []any{c.ID, c.Name, c.SecretHash, c.TokenEndpointAuthMethod, grants, c.Status,
+		blob(c.SecretSealed), blob(c.JWKS), c.JWKSURI, c.RefreshRotation, durationMillis(c.RefreshLeeway),
+		millis(c.CreatedAt), millis(c.UpdatedAt)}, nil
 }
 
 // CreateClient implements store.Store.
@@ -44,14 +46,13 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 	if err := s.checkID(op, c.ID); err != nil {
 		return err
 	}
-	grants, err := grantTypesJSON(c.GrantTypes)
+	args, err := clientArgs(c)
 	if err != nil {
 		return s.errf("%s: %w", op, err)
 	}
 	_, err = s.write.ExecContext(ctx,
-		`INSERT INTO clients (`+clientCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		c.ID, c.Name, c.SecretHash, c.TokenEndpointAuthMethod, grants, c.Status,
-		millis(c.CreatedAt), millis(c.UpdatedAt))
+		`INSERT INTO clients (`+clientCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		args...)
 	if err != nil {
 		return s.execErr(op, err)
 	}
@@ -93,7 +94,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, fn func(store.Clien
 			return err
 		}
 		c.ID = id
-		grants, err := grantTypesJSON(c.GrantTypes)
+		args, err := clientArgs(c)
 		if err != nil {
 			return s.errf("%s: %w", op, err)
 		}
@@ -101,10 +102,10 @@ func (s *Store) UpdateClient(ctx context.Context, id string, fn func(store.Clien
 		// truncated to milliseconds).
 		updated, err = scanClient(tx.QueryRowContext(ctx,
 			`UPDATE clients SET name = $2, secret_hash = $3, token_endpoint_auth_method = $4,
-				grant_types = $5, status = $6, created_at = $7, updated_at = $8
+				grant_types = $5, status = $6, secret_sealed = $7, jwks = $8, jwks_uri = $9,
+				refresh_rotation = $10, refresh_leeway = $11, created_at = $12, updated_at = $13
 			WHERE id = $1 RETURNING `+clientCols,
-			c.ID, c.Name, c.SecretHash, c.TokenEndpointAuthMethod, grants, c.Status,
-			millis(c.CreatedAt), millis(c.UpdatedAt)))
+			args...))
 		if err != nil {
 			return s.execErr(op, err)
 		}

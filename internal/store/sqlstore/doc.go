@@ -12,8 +12,10 @@
 //     byte-wise (on PostgreSQL declare them COLLATE "C" so that paging by id
 //     agrees with SQLite);
 //   - times are BIGINT unix milliseconds UTC, with 0 for the zero time (so a
-//     time at exactly the Unix epoch reads back as the zero time);
-//   - clients.grant_types is JSON text; signing key material is BLOB/BYTEA;
+//     time at exactly the Unix epoch reads back as the zero time); durations
+//     are BIGINT milliseconds (truncated);
+//   - list-valued fields (clients.grant_types, …) are JSON text; signing key
+//     material, sealed secrets and JWKS are BLOB/BYTEA;
 //   - users.login_key holds strings.ToLower(login) under a UNIQUE index, which
 //     makes logins unique case-insensitively;
 //   - signing_key_locks(auth_server_id text primary key) is a lock table:
@@ -28,6 +30,7 @@
 //   - UpdateKeys leaves keys that fn omits unchanged (it never deletes) and
 //     returns every key of the authorization server after the update, newest
 //     first.
+//   - Delete* of a record that does not exist is store.ErrNotFound.
 //   - Returned times are in UTC, truncated to milliseconds; empty lists and
 //     byte slices read back as nil.
 package sqlstore

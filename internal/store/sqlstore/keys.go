@@ -20,12 +20,7 @@ func scanKey(sc scanner) (store.SigningKey, error) {
 	if err != nil {
 		return store.SigningKey{}, err
 	}
-	if len(k.PublicJWK) == 0 {
-		k.PublicJWK = nil
-	}
-	if len(k.PrivateSealed) == 0 {
-		k.PrivateSealed = nil
-	}
+	k.PublicJWK, k.PrivateSealed = nilIfEmpty(k.PublicJWK), nilIfEmpty(k.PrivateSealed)
 	k.CreatedAt, k.ActivatedAt, k.ExpiredAt = fromMillis(created), fromMillis(activated), fromMillis(expired)
 	return k, nil
 }
@@ -139,4 +134,13 @@ func (s *Store) putKey(ctx context.Context, tx *sql.Tx, k store.SigningKey, exis
 		k.ID, k.Alg, k.Status, blob(k.PublicJWK), blob(k.PrivateSealed),
 		millis(k.CreatedAt), millis(k.ActivatedAt), millis(k.ExpiredAt))
 	return err
+}
+
+// DeleteKey implements store.Store; ErrNotFound unless the authorization
+// server has a key with that kid.
+func (s *Store) DeleteKey(ctx context.Context, authServerID, kid string) error {
+	op := "delete key " + quote(kid) + " of " + quote(authServerID)
+	res, err := s.write.ExecContext(ctx,
+		`DELETE FROM signing_keys WHERE auth_server_id = $1 AND id = $2`, authServerID, kid)
+	return s.deleted(op, res, err)
 }

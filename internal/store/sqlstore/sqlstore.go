@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -114,6 +115,22 @@ func (s *Store) queryErr(op string, err error) error {
 	return s.errf("%s: %w", op, err)
 }
 
+// deleted maps the result of a DELETE of one record: no row deleted becomes
+// store.ErrNotFound.
+func (s *Store) deleted(op string, res sql.Result, err error) error {
+	if err != nil {
+		return s.execErr(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return s.errf("%s: %w", op, err)
+	}
+	if n == 0 {
+		return s.errf("%s: %w", op, store.ErrNotFound)
+	}
+	return nil
+}
+
 // inTx runs fn in a write transaction and commits it unless fn fails; fn's
 // error is returned unchanged so that a closure's error reaches the caller
 // as is.
@@ -161,6 +178,42 @@ func fromMillis(ms int64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMilli(ms).UTC()
+}
+
+// durationMillis encodes d as whole milliseconds (truncated).
+func durationMillis(d time.Duration) int64 { return d.Milliseconds() }
+
+// fromMillisDuration decodes what durationMillis encoded.
+func fromMillisDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }
+
+// listJSON encodes a list of strings as a JSON array ("[]" when empty).
+func listJSON(l []string) (string, error) {
+	if l == nil {
+		l = []string{}
+	}
+	b, err := json.Marshal(l)
+	return string(b), err
+}
+
+// fromListJSON decodes what listJSON encoded; an empty list comes back nil,
+// one spelling of "none" whatever was stored.
+func fromListJSON(s string) ([]string, error) {
+	var l []string
+	if err := json.Unmarshal([]byte(s), &l); err != nil {
+		return nil, err
+	}
+	if len(l) == 0 {
+		return nil, nil
+	}
+	return l, nil
+}
+
+// nilIfEmpty reads an empty byte slice back as nil.
+func nilIfEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }
 
 // scanner is *sql.Row or *sql.Rows.

@@ -29,6 +29,11 @@ func fullClient(id string) store.Client {
 		TokenEndpointAuthMethod: "client_secret_basic",
 		GrantTypes:              []string{"password", "refresh_token", "client_credentials"},
 		Status:                  store.StatusActive,
+		SecretSealed:            []byte{0x00, 0xff, 's', 0x80, 0x00, 0x7f},
+		JWKS:                    []byte(`{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}`),
+		JWKSURI:                 "https://app.example.com/.well-known/jwks.json",
+		RefreshRotation:         store.RotationRotate,
+		RefreshLeeway:           30*time.Second + 250*time.Millisecond,
 		CreatedAt:               t0,
 		UpdatedAt:               t0.Add(time.Second + time.Millisecond),
 	}
@@ -41,6 +46,8 @@ func testClientRoundTrip(t *testing.T, s store.Store) {
 		{ID: "0oa2public", Name: "Приложение «τ» 🚀", TokenEndpointAuthMethod: "none", GrantTypes: []string{}, Status: store.StatusInactive},
 		{ID: "0oa3nil", Name: "nil grants", GrantTypes: nil, CreatedAt: t0.Add(-30 * 365 * 24 * time.Hour)},
 		{ID: "0oa4one", Name: `quote " and \ backslash`, GrantTypes: []string{"urn:ietf:params:oauth:grant-type:device_code"}, UpdatedAt: t0},
+		// Empty byte slices read back nil; a static client without leeway.
+		{ID: "0oa5static", SecretSealed: []byte{}, JWKS: []byte{}, RefreshRotation: store.RotationStatic, RefreshLeeway: 0},
 	}
 	for _, c := range recs {
 		must(t, "CreateClient", s.CreateClient(ctx(t), c))
@@ -81,6 +88,11 @@ func testClientUpdate(t *testing.T, s store.Store) {
 		TokenEndpointAuthMethod: "client_secret_post",
 		GrantTypes:              []string{"refresh_token"},
 		Status:                  store.StatusInactive,
+		SecretSealed:            nil,
+		JWKS:                    []byte(`{"keys":[]}`),
+		JWKSURI:                 "",
+		RefreshRotation:         store.RotationStatic,
+		RefreshLeeway:           time.Minute,
 		CreatedAt:               time.Time{},
 		UpdatedAt:               t0.Add(time.Hour),
 	}

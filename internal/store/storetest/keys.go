@@ -18,6 +18,7 @@ var keyTests = []test{
 	{"UpdateClosureErrorAborts", testKeyUpdateAbort},
 	{"UpdateConflictAbortsAll", testKeyUpdateConflict},
 	{"UpdateCannotMoveKey", testKeyUpdateMove},
+	{"DeleteKey", testKeyDelete},
 }
 
 // newKey returns a key of authorization server as created at created.
@@ -198,4 +199,20 @@ func testKeyUpdateMove(t *testing.T, s store.Store) {
 	sameList(t, "UpdateKeys' result", got, []store.SigningKey{added, want})
 	sameList(t, "ListKeys", listKeys(t, s, "default"), []store.SigningKey{added, want})
 	sameList(t, "ListKeys of the server the closure named", listKeys(t, s, "aus2"), nil)
+}
+
+func testKeyDelete(t *testing.T, s store.Store) {
+	expired := newKey("kid0", "default", store.KeyExpired, t0)
+	active := newKey("kid1", "default", store.KeyActive, t0.Add(time.Hour))
+	other := newKey("kid-other", "aus2", store.KeyExpired, t0)
+	createKeys(t, s, expired, active, other)
+	must(t, "DeleteKey", s.DeleteKey(ctx(t), "default", expired.ID))
+	sameList(t, "ListKeys after DeleteKey", listKeys(t, s, "default"), []store.SigningKey{active})
+	wantErr(t, "DeleteKey again", s.DeleteKey(ctx(t), "default", expired.ID), store.ErrNotFound)
+	wantErr(t, "DeleteKey of another server's kid", s.DeleteKey(ctx(t), "default", other.ID), store.ErrNotFound)
+	wantErr(t, "DeleteKey of an unknown kid", s.DeleteKey(ctx(t), "default", "kid404"), store.ErrNotFound)
+	sameList(t, "ListKeys of the other server", listKeys(t, s, "aus2"), []store.SigningKey{other})
+	// The kid is free again.
+	createKeys(t, s, expired)
+	sameList(t, "ListKeys after re-creating the kid", listKeys(t, s, "default"), []store.SigningKey{active, expired})
 }

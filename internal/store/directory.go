@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Group types.
+const (
+	GroupOkta    = "OKTA_GROUP" // managed by operators
+	GroupBuiltIn = "BUILT_IN"   // Everyone: every user is a member, implicitly
+)
+
+// EveryoneGroupName is the name of the built-in group every user belongs to.
+const EveryoneGroupName = "Everyone"
+
+// Group is a set of users, used by policy rules, claims and client
+// assignments.
+type Group struct {
+	ID          string // "00g…"
+	Name        string // unique, compared case-insensitively
+	Description string
+	Type        string // GroupOkta or GroupBuiltIn
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Directory stores groups, memberships, and which users and groups are
+// assigned to which clients (Okta's app assignments: a user may get tokens
+// for a client only when assigned to it, directly or through a group).
+type Directory interface {
+	// CreateGroup stores a new group; ErrConflict if the id or the name
+	// (case-insensitively) exists.
+	CreateGroup(ctx context.Context, g Group) error
+	GetGroup(ctx context.Context, id string) (Group, error)
+	// GetGroupByName finds a group by name, case-insensitively.
+	GetGroupByName(ctx context.Context, name string) (Group, error)
+	ListGroups(ctx context.Context, p Page) ([]Group, error)
+	// DeleteGroup removes a group, its memberships and its assignments.
+	DeleteGroup(ctx context.Context, id string) error
+
+	// AddGroupMember is idempotent; ErrNotFound if the group or user is missing.
+	AddGroupMember(ctx context.Context, groupID, userID string) error
+	// RemoveGroupMember is idempotent.
+	RemoveGroupMember(ctx context.Context, groupID, userID string) error
+	// ListGroupMembers returns the ids of the group's stored members, ordered.
+	ListGroupMembers(ctx context.Context, groupID string, p Page) ([]string, error)
+	// ListUserGroupIDs returns the ids of the groups the user is a stored
+	// member of (the built-in Everyone group is not stored), ordered.
+	ListUserGroupIDs(ctx context.Context, userID string) ([]string, error)
+
+	// AssignClient assigns a user or group (by id) to a client; idempotent.
+	AssignClient(ctx context.Context, clientID, principalID string) error
+	// UnassignClient is idempotent.
+	UnassignClient(ctx context.Context, clientID, principalID string) error
+	// ListClientAssignments returns the user and group ids assigned to the
+	// client, ordered.
+	ListClientAssignments(ctx context.Context, clientID string) ([]string, error)
+}
