@@ -155,6 +155,7 @@ type Store interface {
 	Clients
 	Users
 	Keys
+	Tokens
 }
 
 // AuthServers stores authorization servers.

@@ -30,6 +30,15 @@
 //   - UpdateKeys leaves keys that fn omits unchanged (it never deletes) and
 //     returns every key of the authorization server after the update, newest
 //     first.
+//   - UseRefreshToken pins the token's id and family, and puts a successor
+//     into the token's family whatever FamilyID the closure gave it.
+//   - Expiry: a record with expiry E is expired at any time >= E (as a JWT's
+//     exp). DeleteExpired removes refresh tokens past ExpiresAt (when set) or
+//     past IdleWindow (when positive) after the later of LastUsedAt and
+//     IssuedAt, token records past ExpiresAt (when set), and single-use keys.
+//     UseOnce judges a recorded key's expiry by this process's clock and
+//     refuses a zero expiry.
+//   - RevokeFamily keeps the first revocation time of records revoked before.
 //   - Delete* of a record that does not exist is store.ErrNotFound.
 //   - Returned times are in UTC, truncated to milliseconds; empty lists and
 //     byte slices read back as nil.

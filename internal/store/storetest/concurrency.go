@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -25,6 +26,8 @@ func RunShared(t *testing.T, open func(t *testing.T) (store.Store, store.Store))
 		{"UpdateKeysOnePromotion", testRaceUpdateKeys},
 		{"UpdateKeysOnePromotionFromNone", testRaceUpdateKeysFromNone},
 		{"CreateUserSameLogin", testRaceCreateUser},
+		{"UseRefreshTokenOneRotation", testRaceUseRefresh},
+		{"UseOnceOneWinner", testRaceUseOnce},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,6 +44,8 @@ var concurrencyTests = []test{
 	{"UpdateKeysOnePromotion", func(t *testing.T, s store.Store) { testRaceUpdateKeys(t, []store.Store{s}) }},
 	{"UpdateKeysOnePromotionFromNone", func(t *testing.T, s store.Store) { testRaceUpdateKeysFromNone(t, []store.Store{s}) }},
 	{"CreateUserSameLogin", func(t *testing.T, s store.Store) { testRaceCreateUser(t, []store.Store{s}) }},
+	{"UseRefreshTokenOneRotation", func(t *testing.T, s store.Store) { testRaceUseRefresh(t, []store.Store{s}) }},
+	{"UseOnceOneWinner", func(t *testing.T, s store.Store) { testRaceUseOnce(t, []store.Store{s}) }},
 }
 
 // race runs fn(i, store) in n goroutines released at once, goroutine i using
@@ -185,5 +190,71 @@ func testRaceCreateUser(t *testing.T, stores []store.Store) {
 	must(t, "ListUsers", err)
 	if len(users) != 1 {
 		t.Errorf("ListUsers: got %s, want one user", ids(users))
+	}
+}
+
+// testRaceUseRefresh races uses of one refresh token whose closures
+// rotate it only if nobody has: exactly one successor may be made.
+func testRaceUseRefresh(t *testing.T, stores []store.Store) {
+	const n = 8
+	orig := newRefresh("rt1", "rt1")
+	createRefresh(t, stores[0], orig)
+	rotated := make([]bool, n)
+	errs := race(n, stores, func(i int, s store.Store) error {
+		_, err := s.UseRefreshToken(ctx(t), orig.ID, func(old store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
+			rotated[i] = false // the closure may run again if a backend retries
+			if !old.RotatedAt.IsZero() {
+				return old, nil, nil
+			}
+			rotated[i] = true
+			return rotate(newRefresh(fmt.Sprintf("rt-succ-%d", i), orig.FamilyID), t0.Add(time.Hour))(old)
+		})
+		return err
+	})
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("UseRefreshToken: %v", err)
+	}
+	var winners, successors []string
+	for i := range n {
+		id := fmt.Sprintf("rt-succ-%d", i)
+		if rotated[i] {
+			winners = append(winners, id)
+		}
+		if _, err := stores[0].GetRefreshToken(ctx(t), id); err == nil {
+			successors = append(successors, id)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("GetRefreshToken %s: %v", id, err)
+		}
+	}
+	if len(winners) != 1 || !slices.Equal(successors, winners) {
+		t.Fatalf("after %d racing uses: closures that rotated %v, successors stored %v; want exactly one, the same", n, winners, successors)
+	}
+	for _, s := range stores {
+		got, err := s.GetRefreshToken(ctx(t), orig.ID)
+		must(t, "GetRefreshToken", err)
+		if got.ReplacedBy != successors[0] {
+			t.Errorf("the token is replaced by %q, want %q", got.ReplacedBy, successors[0])
+		}
+	}
+}
+
+// testRaceUseOnce races uses of one key: exactly one may succeed.
+func testRaceUseOnce(t *testing.T, stores []store.Store) {
+	const n = 8
+	exp := time.Now().Add(time.Hour)
+	errs := race(n, stores, func(i int, s store.Store) error {
+		return s.UseOnce(ctx(t), "jti-raced", exp)
+	})
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("UseOnce %d: got %v, want nil or ErrConflict", i, err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d of %d uses of one key succeeded, want exactly 1", won, n)
 	}
 }

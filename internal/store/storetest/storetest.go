@@ -25,6 +25,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Clients", clientTests},
 		{"Users", userTests},
 		{"Keys", keyTests},
+		{"Tokens", tokenTests},
 		{"Concurrency", concurrencyTests},
 	}
 	for _, g := range groups {

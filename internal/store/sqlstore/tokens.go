@@ -1,0 +1,251 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+const refreshCols = `id, family_id, auth_server_id, client_id, user_id, scopes, auth_time, issued_at,
+	expires_at, idle_window, last_used_at, rotated_at, replaced_by, revoked_at`
+
+func scanRefresh(sc scanner) (store.RefreshToken, error) {
+	var r store.RefreshToken
+	var scopes string
+	var authTime, issued, expires, idle, lastUsed, rotated, revoked int64
+	err := sc.Scan(&r.ID, &r.FamilyID, &r.AuthServerID, &r.ClientID, &r.UserID, &scopes, &authTime, &issued,
+		&expires, &idle, &lastUsed, &rotated, &r.ReplacedBy, &revoked)
+	if err != nil {
+		return store.RefreshToken{}, err
+	}
+	if r.Scopes, err = fromListJSON(scopes); err != nil {
+		return store.RefreshToken{}, fmt.Errorf("refresh token: scopes: %w", err)
+	}
+	r.AuthTime, r.IssuedAt, r.ExpiresAt = fromMillis(authTime), fromMillis(issued), fromMillis(expires)
+	r.IdleWindow = fromMillisDuration(idle)
+	r.LastUsedAt, r.RotatedAt, r.RevokedAt = fromMillis(lastUsed), fromMillis(rotated), fromMillis(revoked)
+	return r, nil
+}
+
+// refreshArgs are the values of refreshCols, in order.
+func refreshArgs(r store.RefreshToken) ([]any, error) {
+	scopes, err := listJSON(r.Scopes)
+	if err != nil {
+		return nil, err
+	}
+	return []any{r.ID, r.FamilyID, r.AuthServerID, r.ClientID, r.UserID, scopes, millis(r.AuthTime),
+		millis(r.IssuedAt), millis(r.ExpiresAt), durationMillis(r.IdleWindow), millis(r.LastUsedAt),
+		millis(r.RotatedAt), r.ReplacedBy, millis(r.RevokedAt)}, nil
+}
+
+func insertRefresh(ctx context.Context, db execer, r store.RefreshToken) error {
+	args, err := refreshArgs(r)
+	if err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx,
+		`INSERT INTO refresh_tokens (`+refreshCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, args...)
+	return err
+}
+
+// CreateRefreshToken implements store.Store. Error messages leave out token
+// ids: they reach logs, and an id is all a token's store record is found by.
+func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
+	const op = "create refresh token"
+	if err := s.checkID(op, t.ID); err != nil {
+		return err
+	}
+	if err := insertRefresh(ctx, s.write, t); err != nil {
+		return s.execErr(op, err)
+	}
+	return nil
+}
+
+// GetRefreshToken implements store.Store.
+func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshToken, error) {
+	t, err := readRow(ctx, s, scanRefresh, `SELECT `+refreshCols+` FROM refresh_tokens WHERE id = $1`, id)
+	if err != nil {
+		return store.RefreshToken{}, s.queryErr("get refresh token", err)
+	}
+	return t, nil
+}
+
+// UseRefreshToken implements store.Store. Neither the token's id nor its
+// family can change, and a successor always joins the token's family, so
+// that revoking the family reaches it. A successor whose id exists is
+// ErrConflict and undoes the whole use.
+func (s *Store) UseRefreshToken(ctx context.Context, id string, fn func(store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error)) (store.RefreshToken, error) {
+	const op = "use refresh token"
+	var updated store.RefreshToken
+	err := s.inTx(ctx, op, func(tx *sql.Tx) error {
+		old, err := scanRefresh(tx.QueryRowContext(ctx,
+			`SELECT `+refreshCols+` FROM refresh_tokens WHERE id = $1`+s.d.ForUpdate, id))
+		if err != nil {
+			return s.queryErr(op, err)
+		}
+		next, successor, err := fn(old)
+		if err != nil {
+			return err
+		}
+		next.ID, next.FamilyID = id, old.FamilyID
+		if successor != nil {
+			succ := *successor
+			succ.FamilyID = old.FamilyID
+			if err := s.checkID(op+": successor", succ.ID); err != nil {
+				return err
+			}
+			if err := insertRefresh(ctx, tx, succ); err != nil {
+				return s.execErr(op+": successor", err)
+			}
+		}
+		args, err := refreshArgs(next)
+		if err != nil {
+			return s.errf("%s: %w", op, err)
+		}
+		updated, err = scanRefresh(tx.QueryRowContext(ctx,
+			`UPDATE refresh_tokens SET family_id = $2, auth_server_id = $3, client_id = $4, user_id = $5,
+				scopes = $6, auth_time = $7, issued_at = $8, expires_at = $9, idle_window = $10,
+				last_used_at = $11, rotated_at = $12, replaced_by = $13, revoked_at = $14
+			WHERE id = $1 RETURNING `+refreshCols, args...))
+		if err != nil {
+			return s.execErr(op, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.RefreshToken{}, err
+	}
+	return updated, nil
+}
+
+// RevokeFamily implements store.Store. Records revoked before keep their
+// first revocation time.
+func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time) error {
+	const op = "revoke family"
+	if err := s.checkID(op, familyID); err != nil {
+		return err
+	}
+	if at.IsZero() {
+		return s.errf("%s: zero revocation time", op)
+	}
+	return s.inTx(ctx, op, func(tx *sql.Tx) error {
+		for _, table := range []string{"refresh_tokens", "token_records"} {
+			_, err := tx.ExecContext(ctx,
+				`UPDATE `+table+` SET revoked_at = $2 WHERE family_id = $1 AND revoked_at = 0`,
+				familyID, millis(at))
+			if err != nil {
+				return s.execErr(op+": "+table, err)
+			}
+		}
+		return nil
+	})
+}
+
+const tokenRecordCols = `jti, family_id, client_id, expires_at, revoked_at`
+
+func scanTokenRecord(sc scanner) (store.TokenRecord, error) {
+	var r store.TokenRecord
+	var expires, revoked int64
+	if err := sc.Scan(&r.JTI, &r.FamilyID, &r.ClientID, &expires, &revoked); err != nil {
+		return store.TokenRecord{}, err
+	}
+	r.ExpiresAt, r.RevokedAt = fromMillis(expires), fromMillis(revoked)
+	return r, nil
+}
+
+// RecordToken implements store.Store.
+func (s *Store) RecordToken(ctx context.Context, r store.TokenRecord) error {
+	op := "record token " + quote(r.JTI)
+	if err := s.checkID(op, r.JTI); err != nil {
+		return err
+	}
+	_, err := s.write.ExecContext(ctx,
+		`INSERT INTO token_records (`+tokenRecordCols+`) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (jti) DO UPDATE SET family_id = excluded.family_id, client_id = excluded.client_id,
+			expires_at = excluded.expires_at, revoked_at = excluded.revoked_at`,
+		r.JTI, r.FamilyID, r.ClientID, millis(r.ExpiresAt), millis(r.RevokedAt))
+	if err != nil {
+		return s.execErr(op, err)
+	}
+	return nil
+}
+
+// GetTokenRecord implements store.Store.
+func (s *Store) GetTokenRecord(ctx context.Context, jti string) (store.TokenRecord, error) {
+	r, err := readRow(ctx, s, scanTokenRecord,
+		`SELECT `+tokenRecordCols+` FROM token_records WHERE jti = $1`, jti)
+	if err != nil {
+		return store.TokenRecord{}, s.queryErr("get token record "+quote(jti), err)
+	}
+	return r, nil
+}
+
+// UseOnce implements store.Store. Whether a recorded key has expired is
+// judged by this process's clock: a key is in use while now < expiresAt.
+// An expired record is replaced, so the key is recorded anew. A zero
+// expiresAt is refused: the key would never count as used.
+func (s *Store) UseOnce(ctx context.Context, key string, expiresAt time.Time) error {
+	op := "use once " + quote(key)
+	if err := s.checkID(op, key); err != nil {
+		return err
+	}
+	if expiresAt.IsZero() {
+		return s.errf("%s: zero expiry", op)
+	}
+	res, err := s.write.ExecContext(ctx,
+		`INSERT INTO single_use (id, expires_at) VALUES ($1, $2)
+		ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at
+		WHERE single_use.expires_at <= $3`,
+		key, millis(expiresAt), millis(time.Now()))
+	if err != nil {
+		return s.execErr(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return s.errf("%s: %w", op, err)
+	}
+	if n == 0 {
+		return s.errf("%s: %w: already used", op, store.ErrConflict)
+	}
+	return nil
+}
+
+// DeleteExpired implements store.Store. A record expires at its expiry
+// time (it is expired when expiry <= now): refresh tokens at ExpiresAt
+// when set, or IdleWindow (when positive) after the later of LastUsedAt
+// and IssuedAt; token records at ExpiresAt when set; single-use keys at
+// their expiry.
+func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
+	const op = "delete expired"
+	// CASE rather than max()/GREATEST(): the later of two times, portably.
+	stmts := []string{
+		`DELETE FROM refresh_tokens WHERE (expires_at <> 0 AND expires_at <= $1)
+			OR (idle_window > 0 AND
+				(CASE WHEN last_used_at > issued_at THEN last_used_at ELSE issued_at END) + idle_window <= $1)`,
+		`DELETE FROM token_records WHERE expires_at <> 0 AND expires_at <= $1`,
+		`DELETE FROM single_use WHERE expires_at <= $1`,
+	}
+	var total int64
+	err := s.inTx(ctx, op, func(tx *sql.Tx) error {
+		for _, q := range stmts {
+			res, err := tx.ExecContext(ctx, q, millis(now))
+			if err != nil {
+				return s.execErr(op, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return s.errf("%s: %w", op, err)
+			}
+			total += n
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return total, nil
+}

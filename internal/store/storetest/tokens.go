@@ -1,0 +1,357 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+var tokenTests = []test{
+	{"RefreshRoundTrip", testRefreshRoundTrip},
+	{"RefreshDuplicateID", testRefreshDuplicate},
+	{"UseRotatesAtomically", testUseRotates},
+	{"UseWithoutSuccessor", testUseStatic},
+	{"UseMissing", testUseMissing},
+	{"UseClosureErrorAborts", testUseAbort},
+	{"UseSuccessorConflictAborts", testUseSuccessorConflict},
+	{"UseCannotChangeIDOrFamily", testUsePinsFamily},
+	{"RevokeFamily", testRevokeFamily},
+	{"TokenRecordRoundTrip", testTokenRecord},
+	{"UseOnce", testUseOnce},
+	{"DeleteExpired", testDeleteExpired},
+}
+
+// newRefresh returns a refresh token of family fam, issued at t0.
+func newRefresh(id, fam string) store.RefreshToken {
+	return store.RefreshToken{
+		ID:           id,
+		FamilyID:     fam,
+		AuthServerID: "default",
+		ClientID:     "0oa1",
+		UserID:       "00u1",
+		Scopes:       []string{"openid", "offline_access", "api:read"},
+		AuthTime:     t0.Add(-time.Minute),
+		IssuedAt:     t0,
+		ExpiresAt:    t0.Add(30 * 24 * time.Hour),
+		IdleWindow:   7*24*time.Hour + time.Millisecond,
+	}
+}
+
+func createRefresh(t *testing.T, s store.Store, toks ...store.RefreshToken) {
+	t.Helper()
+	for _, tok := range toks {
+		must(t, "CreateRefreshToken "+tok.ID, s.CreateRefreshToken(ctx(t), tok))
+	}
+}
+
+// checkRefresh fails t unless the stored token equals want.
+func checkRefresh(t *testing.T, s store.Store, what string, want store.RefreshToken) {
+	t.Helper()
+	got, err := s.GetRefreshToken(ctx(t), want.ID)
+	must(t, what, err)
+	same(t, what, got, want)
+}
+
+// wantNoRefresh fails t unless no token has the id.
+func wantNoRefresh(t *testing.T, s store.Store, what, id string) {
+	t.Helper()
+	_, err := s.GetRefreshToken(ctx(t), id)
+	wantErr(t, what, err, store.ErrNotFound)
+}
+
+// rotate is a closure that exchanges a token for succ at time at.
+func rotate(succ store.RefreshToken, at time.Time) func(store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
+	return func(old store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
+		old.LastUsedAt, old.RotatedAt, old.ReplacedBy = at, at, succ.ID
+		return old, &succ, nil
+	}
+}
+
+func testRefreshRoundTrip(t *testing.T, s store.Store) {
+	full := newRefresh("rt-full", "rt-full")
+	full.LastUsedAt = t0.Add(time.Hour)
+	full.RotatedAt = t0.Add(2 * time.Hour)
+	full.ReplacedBy = "rt-next"
+	full.RevokedAt = t0.Add(3 * time.Hour)
+	recs := []store.RefreshToken{
+		full,
+		// Client credentials have no user; unlimited, no idle window.
+		{ID: "rt-min", FamilyID: "rt-min", ClientID: "0oa2", Scopes: []string{}},
+		{ID: "kX3_-9aZ", FamilyID: "rt-full", Scopes: nil, IssuedAt: t0},
+	}
+	createRefresh(t, s, recs...)
+	for _, want := range recs {
+		checkRefresh(t, s, "GetRefreshToken "+want.ID, want)
+	}
+	wantNoRefresh(t, s, "GetRefreshToken of a missing id", "rt-none")
+	wantNoRefresh(t, s, "GetRefreshToken of an id in another case", "RT-FULL")
+}
+
+func testRefreshDuplicate(t *testing.T, s store.Store) {
+	orig := newRefresh("rt1", "rt1")
+	createRefresh(t, s, orig)
+	dup := newRefresh("rt1", "fam2")
+	wantErr(t, "CreateRefreshToken duplicate", s.CreateRefreshToken(ctx(t), dup), store.ErrConflict)
+	checkRefresh(t, s, "after the refused duplicate", orig)
+}
+
+func testUseRotates(t *testing.T, s store.Store) {
+	orig := newRefresh("rt1", "rt1")
+	other := newRefresh("rt-other", "rt-other")
+	createRefresh(t, s, orig, other)
+	at := t0.Add(time.Hour)
+	succ := newRefresh("rt2", "rt1")
+	succ.IssuedAt = at
+	succ.Scopes = []string{"openid"}
+	got, err := s.UseRefreshToken(ctx(t), orig.ID, func(old store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
+		same(t, "closure's argument", old, orig)
+		return rotate(succ, at)(old)
+	})
+	must(t, "UseRefreshToken", err)
+	want := orig
+	want.LastUsedAt, want.RotatedAt, want.ReplacedBy = at, at, succ.ID
+	same(t, "UseRefreshToken's result", got, want)
+	checkRefresh(t, s, "the rotated token", want)
+	checkRefresh(t, s, "the successor", succ)
+	checkRefresh(t, s, "another token", other)
+}
+
+func testUseStatic(t *testing.T, s store.Store) {
+	orig := newRefresh("rt1", "rt1")
+	createRefresh(t, s, orig)
+	want := orig
+	want.LastUsedAt = t0.Add(time.Hour)
+	got, err := s.UseRefreshToken(ctx(t), orig.ID, func(old store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
+		old.LastUsedAt = want.LastUsedAt
+		return old, nil, nil
+	})
+	must(t, "UseRefreshToken", err)
+	same(t, "UseRefreshToken's result", got, want)
+	checkRefresh(t, s, "the used token", want)
+}
+
+func testUseMissing(t *testing.T, s store.Store) {
+	createRefresh(t, s, newRefresh("rt1", "rt1"))
+	called := false
+	_, err := s.UseRefreshToken(ctx(t), "rt404", func(old store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
+		called = true
+		succ := newRefresh("rt2", "rt1")
+		return old, &succ, nil
+	})
+	wantErr(t, "UseRefreshToken of a missing token", err, store.ErrNotFound)
+	if called {
+		t.Error("UseRefreshToken ran the closure for a missing token")
+	}
+	wantNoRefresh(t, s, "the successor of a missing token", "rt2")
+	wantNoRefresh(t, s, "the missing token", "rt404")
+}
+
+func testUseAbort(t *testing.T, s store.Store) {
+	orig := newRefresh("rt1", "rt1")
+	createRefresh(t, s, orig)
+	_, err := s.UseRefreshToken(ctx(t), orig.ID, func(old store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
+		next, succ, _ := rotate(newRefresh("rt2", "rt1"), t0.Add(time.Hour))(old)
+		return next, succ, errBoom
+	})
+	if err != errBoom {
+		t.Fatalf("UseRefreshToken: got error %v, want the closure's error as is", err)
+	}
+	checkRefresh(t, s, "after the aborted use", orig)
+	wantNoRefresh(t, s, "the successor of an aborted use", "rt2")
+}
+
+// testUseSuccessorConflict checks that a successor that cannot be created
+// undoes the change to the token.
+func testUseSuccessorConflict(t *testing.T, s store.Store) {
+	orig := newRefresh("rt1", "rt1")
+	taken := newRefresh("rt-taken", "rt-taken")
+	createRefresh(t, s, orig, taken)
+	_, err := s.UseRefreshToken(ctx(t), orig.ID, rotate(newRefresh("rt-taken", "rt1"), t0.Add(time.Hour)))
+	wantErr(t, "UseRefreshToken with a successor id that exists", err, store.ErrConflict)
+	checkRefresh(t, s, "the token after the refused rotation", orig)
+	checkRefresh(t, s, "the token whose id the successor took", taken)
+}
+
+// testUsePinsFamily checks that the closure cannot move the token to
+// another id or family, nor start the successor a family of its own, which
+// RevokeFamily would miss.
+func testUsePinsFamily(t *testing.T, s store.Store) {
+	orig := newRefresh("rt1", "fam1")
+	createRefresh(t, s, orig)
+	succ := newRefresh("rt2", "fam-elsewhere")
+	got, err := s.UseRefreshToken(ctx(t), orig.ID, func(old store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
+		old.ID, old.FamilyID, old.ReplacedBy = "rt-moved", "fam-moved", succ.ID
+		return old, &succ, nil
+	})
+	must(t, "UseRefreshToken", err)
+	want := orig
+	want.ReplacedBy = succ.ID
+	same(t, "UseRefreshToken's result", got, want)
+	checkRefresh(t, s, "the used token", want)
+	wantNoRefresh(t, s, "the id the closure set", "rt-moved")
+	succ.FamilyID = orig.FamilyID
+	checkRefresh(t, s, "the successor", succ)
+}
+
+func testRevokeFamily(t *testing.T, s store.Store) {
+	earlier, at := t0.Add(time.Minute), t0.Add(time.Hour)
+	first := newRefresh("rt1", "fam1")
+	first.RotatedAt, first.ReplacedBy = t0.Add(time.Second), "rt2"
+	second := newRefresh("rt2", "fam1")
+	revoked := newRefresh("rt3", "fam1") // revoked on its own before
+	revoked.RevokedAt = earlier
+	other := newRefresh("rt-other", "fam2")
+	createRefresh(t, s, first, second, revoked, other)
+	records := []store.TokenRecord{
+		{JTI: "AT.1", FamilyID: "fam1", ClientID: "0oa1", ExpiresAt: t0.Add(time.Hour)},
+		{JTI: "AT.2", FamilyID: "fam1", ClientID: "0oa1", ExpiresAt: t0.Add(2 * time.Hour)},
+		{JTI: "AT.3", FamilyID: "fam2", ClientID: "0oa1", ExpiresAt: t0.Add(time.Hour)},
+		{JTI: "AT.4", ClientID: "0oa1", ExpiresAt: t0.Add(time.Hour)},
+	}
+	for _, r := range records {
+		must(t, "RecordToken", s.RecordToken(ctx(t), r))
+	}
+
+	must(t, "RevokeFamily", s.RevokeFamily(ctx(t), "fam1", at))
+	must(t, "RevokeFamily again, later", s.RevokeFamily(ctx(t), "fam1", at.Add(time.Hour)))
+	must(t, "RevokeFamily of an unknown family", s.RevokeFamily(ctx(t), "fam404", at))
+
+	for _, tok := range []*store.RefreshToken{&first, &second} {
+		tok.RevokedAt = at
+	}
+	for _, want := range []store.RefreshToken{first, second, revoked, other} {
+		checkRefresh(t, s, "refresh token "+want.ID+" after RevokeFamily", want)
+	}
+	records[0].RevokedAt, records[1].RevokedAt = at, at
+	for _, want := range records {
+		got, err := s.GetTokenRecord(ctx(t), want.JTI)
+		must(t, "GetTokenRecord", err)
+		same(t, "token record "+want.JTI+" after RevokeFamily", got, want)
+	}
+}
+
+func testTokenRecord(t *testing.T, s store.Store) {
+	recs := []store.TokenRecord{
+		{JTI: "AT.fam", FamilyID: "fam1", ClientID: "0oa1", ExpiresAt: t0.Add(time.Hour)},
+		{JTI: "AT.own", ClientID: "0oa2", ExpiresAt: t0.Add(time.Hour), RevokedAt: t0},
+		{JTI: "AT.min"},
+	}
+	for _, r := range recs {
+		must(t, "RecordToken", s.RecordToken(ctx(t), r))
+	}
+	for _, want := range recs {
+		got, err := s.GetTokenRecord(ctx(t), want.JTI)
+		must(t, "GetTokenRecord", err)
+		same(t, "GetTokenRecord "+want.JTI, got, want)
+	}
+	// Recording a jti again replaces the record.
+	again := store.TokenRecord{JTI: "AT.fam", ClientID: "0oa3", ExpiresAt: t0.Add(2 * time.Hour), RevokedAt: t0.Add(time.Minute)}
+	must(t, "RecordToken again", s.RecordToken(ctx(t), again))
+	got, err := s.GetTokenRecord(ctx(t), again.JTI)
+	must(t, "GetTokenRecord", err)
+	same(t, "GetTokenRecord after recording again", got, again)
+	_, err = s.GetTokenRecord(ctx(t), "AT.404")
+	wantErr(t, "GetTokenRecord of an unknown jti", err, store.ErrNotFound)
+}
+
+// testUseOnce uses expiry times far from the store's clock on either side:
+// whether a key is still in use is judged by the store at the time of the
+// call.
+func testUseOnce(t *testing.T, s store.Store) {
+	now := time.Now()
+	past, future := now.Add(-time.Hour), now.Add(time.Hour)
+	must(t, "UseOnce", s.UseOnce(ctx(t), "jti-1", future))
+	wantErr(t, "UseOnce of a key in use", s.UseOnce(ctx(t), "jti-1", future), store.ErrConflict)
+	wantErr(t, "UseOnce of a key in use, with an earlier expiry", s.UseOnce(ctx(t), "jti-1", past), store.ErrConflict)
+	must(t, "UseOnce of another key", s.UseOnce(ctx(t), "jti-2", future))
+
+	must(t, "UseOnce with an expiry already past", s.UseOnce(ctx(t), "jti-old", past))
+	must(t, "UseOnce after the expiry", s.UseOnce(ctx(t), "jti-old", future))
+	wantErr(t, "UseOnce of the key recorded anew", s.UseOnce(ctx(t), "jti-old", future), store.ErrConflict)
+
+	if err := s.UseOnce(ctx(t), "jti-zero", time.Time{}); err == nil || errors.Is(err, store.ErrConflict) {
+		t.Errorf("UseOnce with a zero expiry: got %v, want an error other than ErrConflict", err)
+	}
+}
+
+func testDeleteExpired(t *testing.T, s store.Store) {
+	// now lies ahead of the store's clock, so that every single-use key
+	// below is still in use unless DeleteExpired removes it.
+	now := time.Now().UTC().Truncate(time.Millisecond).Add(24 * time.Hour)
+	tok := func(id string, issued, lastUsed, expires time.Time, idle time.Duration) store.RefreshToken {
+		r := newRefresh(id, "fam1")
+		r.IssuedAt, r.LastUsedAt, r.ExpiresAt, r.IdleWindow = issued, lastUsed, expires, idle
+		return r
+	}
+	long := 100 * 24 * time.Hour
+	var zero time.Time
+	gone := []store.RefreshToken{
+		tok("rt-expired", now.Add(-time.Hour), zero, now.Add(-time.Millisecond), 0),
+		tok("rt-expires-now", now.Add(-time.Hour), zero, now, 0),
+		tok("rt-idle-unused", now.Add(-2*time.Hour), zero, zero, time.Hour),
+		tok("rt-idle-used", now.Add(-3*time.Hour), now.Add(-time.Hour-time.Millisecond), zero, time.Hour),
+		tok("rt-idle-ends-now", now.Add(-time.Hour), zero, now.Add(long), time.Hour),
+	}
+	kept := []store.RefreshToken{
+		tok("rt-live", now.Add(-time.Hour), zero, now.Add(time.Millisecond), 0),
+		tok("rt-never", now.Add(-long), zero, zero, 0),
+		tok("rt-used-lately", now.Add(-3*time.Hour), now.Add(-30*time.Minute), zero, time.Hour),
+		// The later of issue and last use counts.
+		tok("rt-issued-lately", now.Add(-30*time.Minute), now.Add(-5*time.Hour), now.Add(long), time.Hour),
+	}
+	createRefresh(t, s, append(gone, kept...)...)
+	goneRecs := []store.TokenRecord{
+		{JTI: "AT.expired", FamilyID: "fam1", ExpiresAt: now.Add(-time.Hour)},
+		{JTI: "AT.expires-now", ExpiresAt: now, RevokedAt: now.Add(-time.Minute)},
+	}
+	keptRecs := []store.TokenRecord{
+		{JTI: "AT.live", FamilyID: "fam1", ExpiresAt: now.Add(time.Millisecond)},
+		{JTI: "AT.no-expiry"},
+	}
+	for _, r := range append(goneRecs, keptRecs...) {
+		must(t, "RecordToken", s.RecordToken(ctx(t), r))
+	}
+	goneKeys := map[string]time.Time{"jti-expired": now.Add(-time.Hour), "jti-expires-now": now}
+	keptKeys := map[string]time.Time{"jti-live": now.Add(time.Millisecond)}
+	for _, m := range []map[string]time.Time{goneKeys, keptKeys} {
+		for k, exp := range m {
+			must(t, "UseOnce "+k, s.UseOnce(ctx(t), k, exp))
+		}
+	}
+
+	n, err := s.DeleteExpired(ctx(t), now)
+	must(t, "DeleteExpired", err)
+	if want := int64(len(gone) + len(goneRecs) + len(goneKeys)); n != want {
+		t.Errorf("DeleteExpired removed %d rows, want %d", n, want)
+	}
+	for _, r := range gone {
+		wantNoRefresh(t, s, "expired refresh token "+r.ID, r.ID)
+	}
+	for _, r := range kept {
+		checkRefresh(t, s, "live refresh token "+r.ID, r)
+	}
+	for _, r := range goneRecs {
+		_, err := s.GetTokenRecord(ctx(t), r.JTI)
+		wantErr(t, "expired token record "+r.JTI, err, store.ErrNotFound)
+	}
+	for _, want := range keptRecs {
+		got, err := s.GetTokenRecord(ctx(t), want.JTI)
+		must(t, "GetTokenRecord "+want.JTI, err)
+		same(t, "live token record", got, want)
+	}
+	for k := range goneKeys {
+		must(t, fmt.Sprintf("UseOnce of the deleted key %s", k), s.UseOnce(ctx(t), k, now.Add(time.Hour)))
+	}
+	for k := range keptKeys {
+		wantErr(t, "UseOnce of the kept key "+k, s.UseOnce(ctx(t), k, now.Add(time.Hour)), store.ErrConflict)
+	}
+
+	n, err = s.DeleteExpired(ctx(t), now)
+	must(t, "DeleteExpired again", err)
+	if n != 0 {
+		t.Errorf("DeleteExpired again removed %d rows, want 0", n)
+	}
+}
