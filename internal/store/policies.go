@@ -101,23 +101,31 @@ type PolicyRule struct {
 }
 
 // Policies stores scopes, claims, policies and rules, per authorization
-// server. Put* create or replace by key; List* return records in a stable
-// order (scopes by name; claims by name then id; policies and rules by
-// priority then id).
+// server. Put* create or replace by key (every field, CreatedAt included);
+// the keys are (AuthServerID, Name) for scopes, (AuthServerID, ID) for
+// claims and policies, (PolicyID, ID) for rules. List* return records in a
+// stable order (scopes by name; claims by name then id; policies and rules
+// by priority then id), none for an unknown server or policy. Delete* of a
+// missing record is ErrNotFound.
 type Policies interface {
 	PutScope(ctx context.Context, s Scope) error
 	ListScopes(ctx context.Context, authServerID string) ([]Scope, error)
+	// DeleteScope refuses a System scope with ErrConflict.
 	DeleteScope(ctx context.Context, authServerID, name string) error
 
 	PutClaim(ctx context.Context, c Claim) error
 	ListClaims(ctx context.Context, authServerID string) ([]Claim, error)
 	DeleteClaim(ctx context.Context, authServerID, id string) error
 
+	// PutPolicy leaves the policy's rules as they are.
 	PutPolicy(ctx context.Context, p Policy) error
 	ListPolicies(ctx context.Context, authServerID string) ([]Policy, error)
 	// DeletePolicy removes the policy and its rules.
 	DeletePolicy(ctx context.Context, authServerID, id string) error
 
+	// PutRule is ErrNotFound unless r.AuthServerID has the policy
+	// r.PolicyID. Rules are listed by policy id alone, so policy ids must be
+	// unique across servers, as random "00p…" ids are.
 	PutRule(ctx context.Context, r PolicyRule) error
 	ListRules(ctx context.Context, policyID string) ([]PolicyRule, error)
 	DeleteRule(ctx context.Context, policyID, id string) error

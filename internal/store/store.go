@@ -156,6 +156,7 @@ type Store interface {
 	Users
 	Keys
 	Tokens
+	Policies
 }
 
 // AuthServers stores authorization servers.

@@ -157,6 +157,16 @@ func (s *Store) checkID(op, id string) error {
 	return nil
 }
 
+// checkIDs is checkID for every part of a composite key.
+func (s *Store) checkIDs(op string, ids ...string) error {
+	for _, id := range ids {
+		if err := s.checkID(op, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func limitOf(p store.Page) int {
 	if p.Limit <= 0 {
 		return defaultLimit

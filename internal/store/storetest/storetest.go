@@ -26,6 +26,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Users", userTests},
 		{"Keys", keyTests},
 		{"Tokens", tokenTests},
+		{"Policies", policyTests},
 		{"Concurrency", concurrencyTests},
 	}
 	for _, g := range groups {
