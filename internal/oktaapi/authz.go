@@ -1,0 +1,193 @@
+package oktaapi
+
+import (
+	"time"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// AuthServer is Okta's authorization server object.
+type AuthServer struct {
+	ID          string                `json:"id"`
+	Name        string                `json:"name"`
+	Description string                `json:"description"`
+	Audiences   []string              `json:"audiences"`
+	Issuer      string                `json:"issuer"`
+	IssuerMode  string                `json:"issuerMode"`
+	Status      string                `json:"status"`
+	Created     time.Time             `json:"created"`
+	LastUpdated time.Time             `json:"lastUpdated"`
+	Credentials AuthServerCredentials `json:"credentials"`
+}
+
+// AuthServerCredentials holds the signing settings of a server.
+type AuthServerCredentials struct {
+	Signing AuthServerSigning `json:"signing"`
+}
+
+// AuthServerSigning is how a server rotates its keys.
+type AuthServerSigning struct {
+	RotationMode string `json:"rotationMode"`
+	Kid          string `json:"kid,omitempty"`
+}
+
+// FromAuthServer renders a custom authorization server.
+func FromAuthServer(a store.AuthServer, baseURL string) AuthServer {
+	mode := a.KeyRotationMode
+	if mode == "" {
+		mode = store.RotationAuto
+	}
+	return AuthServer{ID: a.ID, Name: a.Name, Description: a.Description, Audiences: []string{a.Audience},
+		Issuer: baseURL + "/oauth2/" + a.ID, IssuerMode: "ORG_URL", Status: a.Status, Created: a.CreatedAt.UTC(), LastUpdated: a.UpdatedAt.UTC(),
+		Credentials: AuthServerCredentials{Signing: AuthServerSigning{RotationMode: mode}}}
+}
+
+// Scope is Okta's scope object.
+type Scope struct {
+	Name            string `json:"name"`
+	Description     string `json:"description"`
+	System          bool   `json:"system"`
+	Default         bool   `json:"default"`
+	MetadataPublish string `json:"metadataPublish"`
+	Consent         string `json:"consent"`
+}
+
+// FromScope renders a scope.
+func FromScope(s store.Scope) Scope {
+	mp := s.MetadataPublish
+	if mp == "" {
+		mp = "NO_CLIENTS"
+	}
+	return Scope{Name: s.Name, Description: s.Description, System: s.System, Default: s.Default, MetadataPublish: mp, Consent: "IMPLICIT"}
+}
+
+// Claim is Okta's claim object.
+type Claim struct {
+	ID                   string          `json:"id"`
+	Name                 string          `json:"name"`
+	Status               string          `json:"status"`
+	ClaimType            string          `json:"claimType"`
+	ValueType            string          `json:"valueType"`
+	Value                string          `json:"value"`
+	AlwaysIncludeInToken bool            `json:"alwaysIncludeInToken"`
+	GroupFilterType      string          `json:"group_filter_type,omitempty"`
+	Conditions           ClaimConditions `json:"conditions"`
+	System               bool            `json:"system"`
+}
+
+// ClaimConditions are the scopes that trigger a claim.
+type ClaimConditions struct {
+	Scopes []string `json:"scopes"`
+}
+
+// FromClaim renders a claim.
+func FromClaim(c store.Claim) Claim {
+	scopes := c.Scopes
+	if scopes == nil {
+		scopes = []string{}
+	}
+	return Claim{ID: c.ID, Name: c.Name, Status: c.Status, ClaimType: c.ClaimType, ValueType: c.ValueType, Value: c.Value,
+		AlwaysIncludeInToken: c.AlwaysIncludeInToken, GroupFilterType: c.GroupFilterType, Conditions: ClaimConditions{Scopes: scopes}}
+}
+
+// Policy is Okta's authorization server policy object, with its rules.
+type Policy struct {
+	ID          string           `json:"id"`
+	Type        string           `json:"type"`
+	Name        string           `json:"name"`
+	Description string           `json:"description"`
+	Priority    int              `json:"priority"`
+	Status      string           `json:"status"`
+	Conditions  PolicyConditions `json:"conditions"`
+	Created     time.Time        `json:"created"`
+	LastUpdated time.Time        `json:"lastUpdated"`
+	Rules       []Rule           `json:"rules"`
+}
+
+// PolicyConditions says which clients a policy governs.
+type PolicyConditions struct {
+	Clients Include `json:"clients"`
+}
+
+// Include is Okta's {"include": [...]} list.
+type Include struct {
+	Include []string `json:"include"`
+}
+
+// Rule is Okta's policy rule object.
+type Rule struct {
+	ID         string         `json:"id"`
+	Type       string         `json:"type"`
+	Name       string         `json:"name"`
+	Priority   int            `json:"priority"`
+	Status     string         `json:"status"`
+	Conditions RuleConditions `json:"conditions"`
+	Actions    RuleActions    `json:"actions"`
+}
+
+// RuleConditions are what a rule matches.
+type RuleConditions struct {
+	People     RulePeople `json:"people"`
+	GrantTypes Include    `json:"grantTypes"`
+	Scopes     Include    `json:"scopes"`
+}
+
+// RulePeople are the users and groups of a rule.
+type RulePeople struct {
+	Users  Include `json:"users"`
+	Groups Include `json:"groups"`
+}
+
+// RuleActions hold a rule's token lifetimes, in minutes as Okta gives them.
+type RuleActions struct {
+	Token RuleToken `json:"token"`
+}
+
+// RuleToken are a rule's token lifetimes in minutes.
+type RuleToken struct {
+	AccessTokenLifetimeMinutes  int `json:"accessTokenLifetimeMinutes"`
+	RefreshTokenLifetimeMinutes int `json:"refreshTokenLifetimeMinutes"`
+	RefreshTokenWindowMinutes   int `json:"refreshTokenWindowMinutes"`
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// FromPolicy renders a policy and its rules.
+func FromPolicy(p store.Policy, rules []store.PolicyRule) Policy {
+	out := Policy{ID: p.ID, Type: "OAUTH_AUTHORIZATION_POLICY", Name: p.Name, Description: p.Description, Priority: p.Priority,
+		Status: p.Status, Conditions: PolicyConditions{Clients: Include{Include: orEmpty(p.ClientIDs)}},
+		Created: p.CreatedAt.UTC(), LastUpdated: p.UpdatedAt.UTC(), Rules: []Rule{}}
+	for _, r := range rules {
+		out.Rules = append(out.Rules, Rule{ID: r.ID, Type: "RESOURCE_ACCESS", Name: r.Name, Priority: r.Priority, Status: r.Status,
+			Conditions: RuleConditions{People: RulePeople{Users: Include{orEmpty(r.UserIDs)}, Groups: Include{orEmpty(r.GroupIDs)}},
+				GrantTypes: Include{orEmpty(r.GrantTypes)}, Scopes: Include{orEmpty(r.Scopes)}},
+			Actions: RuleActions{Token: RuleToken{AccessTokenLifetimeMinutes: int(r.AccessTokenLifetime / time.Minute),
+				RefreshTokenLifetimeMinutes: int(r.RefreshTokenLifetime / time.Minute), RefreshTokenWindowMinutes: int(r.RefreshTokenWindow / time.Minute)}}})
+	}
+	return out
+}
+
+// Group is Okta's group object.
+type Group struct {
+	ID          string       `json:"id"`
+	Type        string       `json:"type"`
+	Created     time.Time    `json:"created"`
+	LastUpdated time.Time    `json:"lastUpdated"`
+	Profile     GroupProfile `json:"profile"`
+}
+
+// GroupProfile is a group's name and description.
+type GroupProfile struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+// FromGroup renders a group.
+func FromGroup(g store.Group) Group {
+	return Group{ID: g.ID, Type: g.Type, Created: g.CreatedAt.UTC(), LastUpdated: g.UpdatedAt.UTC(), Profile: GroupProfile{Name: g.Name, Description: g.Description}}
+}
