@@ -36,20 +36,25 @@ type Directory interface {
 	// GetGroupByName finds a group by name, case-insensitively.
 	GetGroupByName(ctx context.Context, name string) (Group, error)
 	ListGroups(ctx context.Context, p Page) ([]Group, error)
-	// DeleteGroup removes a group, its memberships and its assignments.
+	// DeleteGroup removes a group, its memberships and its assignments;
+	// ErrNotFound if it is missing, ErrConflict for a GroupBuiltIn group.
 	DeleteGroup(ctx context.Context, id string) error
 
-	// AddGroupMember is idempotent; ErrNotFound if the group or user is missing.
+	// AddGroupMember is idempotent; ErrNotFound if the group or user is
+	// missing, ErrConflict for a GroupBuiltIn group (its members are implicit).
 	AddGroupMember(ctx context.Context, groupID, userID string) error
 	// RemoveGroupMember is idempotent.
 	RemoveGroupMember(ctx context.Context, groupID, userID string) error
-	// ListGroupMembers returns the ids of the group's stored members, ordered.
+	// ListGroupMembers returns the ids of the group's stored members, ordered
+	// and paged like the other lists (none for an unknown group).
 	ListGroupMembers(ctx context.Context, groupID string, p Page) ([]string, error)
 	// ListUserGroupIDs returns the ids of the groups the user is a stored
 	// member of (the built-in Everyone group is not stored), ordered.
 	ListUserGroupIDs(ctx context.Context, userID string) ([]string, error)
 
 	// AssignClient assigns a user or group (by id) to a client; idempotent.
+	// ErrNotFound if the client is missing or principalID is neither a user
+	// nor a group.
 	AssignClient(ctx context.Context, clientID, principalID string) error
 	// UnassignClient is idempotent.
 	UnassignClient(ctx context.Context, clientID, principalID string) error

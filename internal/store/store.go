@@ -157,6 +157,7 @@ type Store interface {
 	Keys
 	Tokens
 	Policies
+	Directory
 }
 
 // AuthServers stores authorization servers.

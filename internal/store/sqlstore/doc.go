@@ -7,17 +7,22 @@
 //
 // Schema contract (each backend's migrations must provide it):
 //
-//   - auth_servers, clients, users, signing_keys, with the columns named in
-//     the statements of this package; ids are text primary keys that compare
-//     byte-wise (on PostgreSQL declare them COLLATE "C" so that paging by id
-//     agrees with SQLite);
+//   - auth_servers, clients, users, signing_keys, refresh_tokens,
+//     token_records, single_use, scopes, claims, policies, policy_rules,
+//     user_groups, group_members and client_assignments, with the columns
+//     named in the statements of this package and the primary keys that
+//     the ON CONFLICT clauses name; ids and names are text that compares
+//     byte-wise (on PostgreSQL declare them COLLATE "C" so that paging and
+//     ordering agree with SQLite); booleans are BOOLEAN (INTEGER 0/1 on
+//     SQLite);
 //   - times are BIGINT unix milliseconds UTC, with 0 for the zero time (so a
 //     time at exactly the Unix epoch reads back as the zero time); durations
 //     are BIGINT milliseconds (truncated);
 //   - list-valued fields (clients.grant_types, …) are JSON text; signing key
 //     material, sealed secrets and JWKS are BLOB/BYTEA;
 //   - users.login_key holds strings.ToLower(login) under a UNIQUE index, which
-//     makes logins unique case-insensitively;
+//     makes logins unique case-insensitively; user_groups.name_key does the
+//     same for group names;
 //   - signing_key_locks(auth_server_id text primary key) is a lock table:
 //     UpdateKeys upserts its row first, which serializes rotations of one
 //     authorization server on PostgreSQL even before it has any key.
@@ -39,7 +44,17 @@
 //     UseOnce judges a recorded key's expiry by this process's clock and
 //     refuses a zero expiry.
 //   - RevokeFamily keeps the first revocation time of records revoked before.
-//   - Delete* of a record that does not exist is store.ErrNotFound.
+//   - Delete* of a record that does not exist is store.ErrNotFound; a
+//     System scope and a built-in group cannot be deleted (ErrConflict).
+//   - Put* replace every field of an existing record, CreatedAt included.
+//     PutRule needs the rule's policy on the rule's authorization server;
+//     AddGroupMember needs the group and the user (and refuses a built-in
+//     group, whose members are implicit); AssignClient needs the client and
+//     a user or group with the principal's id. Those checks and the write
+//     run in one transaction that locks what was checked, as do
+//     DeletePolicy with its rules and DeleteGroup with its memberships and
+//     assignments, so no rule, membership or assignment outlives its
+//     policy or group.
 //   - Returned times are in UTC, truncated to milliseconds; empty lists and
 //     byte slices read back as nil.
 package sqlstore

@@ -28,6 +28,8 @@ func RunShared(t *testing.T, open func(t *testing.T) (store.Store, store.Store))
 		{"CreateUserSameLogin", testRaceCreateUser},
 		{"UseRefreshTokenOneRotation", testRaceUseRefresh},
 		{"UseOnceOneWinner", testRaceUseOnce},
+		{"CreateGroupSameName", testRaceCreateGroup},
+		{"AddMembersWhileDeletingGroup", testRaceDeleteGroup},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -46,6 +48,8 @@ var concurrencyTests = []test{
 	{"CreateUserSameLogin", func(t *testing.T, s store.Store) { testRaceCreateUser(t, []store.Store{s}) }},
 	{"UseRefreshTokenOneRotation", func(t *testing.T, s store.Store) { testRaceUseRefresh(t, []store.Store{s}) }},
 	{"UseOnceOneWinner", func(t *testing.T, s store.Store) { testRaceUseOnce(t, []store.Store{s}) }},
+	{"CreateGroupSameName", func(t *testing.T, s store.Store) { testRaceCreateGroup(t, []store.Store{s}) }},
+	{"AddMembersWhileDeletingGroup", func(t *testing.T, s store.Store) { testRaceDeleteGroup(t, []store.Store{s}) }},
 }
 
 // race runs fn(i, store) in n goroutines released at once, goroutine i using
@@ -63,6 +67,24 @@ func race(n int, stores []store.Store, fn func(i int, s store.Store) error) []er
 	close(start)
 	wg.Wait()
 	return errs
+}
+
+// checkOneWinner fails t unless exactly one of errs is nil and the others
+// are ErrConflict.
+func checkOneWinner(t *testing.T, what string, errs []error) {
+	t.Helper()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("%s, call %d: got %v, want nil or ErrConflict", what, i, err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%s: %d of %d calls succeeded, want exactly 1", what, won, len(errs))
+	}
 }
 
 func testSharedVisibility(t *testing.T, stores []store.Store) {
@@ -174,18 +196,7 @@ func testRaceCreateUser(t *testing.T, stores []store.Store) {
 		}
 		return s.CreateUser(ctx(t), fullUser(fmt.Sprintf("00u%d", i), login))
 	})
-	won := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, store.ErrConflict):
-			t.Errorf("CreateUser %d: got %v, want nil or ErrConflict", i, err)
-		}
-	}
-	if won != 1 {
-		t.Errorf("%d of %d creations of one login succeeded, want exactly 1", won, n)
-	}
+	checkOneWinner(t, "CreateUser of one login", errs)
 	users, err := stores[0].ListUsers(ctx(t), store.Page{})
 	must(t, "ListUsers", err)
 	if len(users) != 1 {
@@ -245,16 +256,5 @@ func testRaceUseOnce(t *testing.T, stores []store.Store) {
 	errs := race(n, stores, func(i int, s store.Store) error {
 		return s.UseOnce(ctx(t), "jti-raced", exp)
 	})
-	won := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, store.ErrConflict):
-			t.Errorf("UseOnce %d: got %v, want nil or ErrConflict", i, err)
-		}
-	}
-	if won != 1 {
-		t.Errorf("%d of %d uses of one key succeeded, want exactly 1", won, n)
-	}
+	checkOneWinner(t, "UseOnce of one key", errs)
 }

@@ -6,5 +6,13 @@
 // The suite also pins down what store.go leaves open: an Update* closure
 // cannot change the id, UpdateKeys keeps keys its closure leaves out and
 // returns every key of the authorization server newest first, returned times
-// are in UTC, and empty lists may come back nil.
+// are in UTC, and empty lists may come back nil. For the token lifecycle it
+// pins: a successor made by UseRefreshToken joins the token's family; a
+// record expires at its expiry time (expiry <= now); UseOnce judges
+// expiry by the store's clock; RevokeFamily keeps first revocation times;
+// Delete* of a missing record is ErrNotFound.
+//
+// The suite reads store.ErrConflict as "refused by the record's state" as
+// well as "unique key taken": DeleteScope of a System scope, DeleteGroup and
+// AddGroupMember of a built-in group.
 package storetest

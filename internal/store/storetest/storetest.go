@@ -27,6 +27,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Keys", keyTests},
 		{"Tokens", tokenTests},
 		{"Policies", policyTests},
+		{"Directory", directoryTests},
 		{"Concurrency", concurrencyTests},
 	}
 	for _, g := range groups {
