@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/store/sqlite"
 )
 
@@ -27,29 +26,4 @@ func newMigrateCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-}
-
-func newKeysCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "keys", Short: "Manage the master key and signing keys", Args: cobra.NoArgs}
-	var file string
-	initMaster := &cobra.Command{
-		Use:   "init-master --file PATH",
-		Short: "Create a new master key file (mode 0600); refuses to overwrite",
-		Long: `Create a new random 256-bit master key in a file readable only by its owner.
-The master key encrypts signing keys at rest and keys the hashes of client
-secrets: keep it out of the database backups, and do not lose it.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := keys.WriteNewMasterKeyFile(file); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "master key written to %s\n", file)
-			return nil
-		},
-	}
-	initMaster.Flags().StringVar(&file, "file", "", "path of the new key file (required)")
-	_ = initMaster.MarkFlagRequired("file")
-	cmd.AddCommand(initMaster)
-	_ = g
-	return cmd
 }

@@ -109,6 +109,7 @@ func runServe(cmd *cobra.Command, cfg config.Config, dev bool) error {
 		}
 		printDemo(cmd.OutOrStdout(), cfg.BaseURL, d)
 	}
+	go a.RunKeyRotation(ctx)
 	return a.Serve(ctx, ln, 15*time.Second)
 }
 

@@ -33,6 +33,7 @@ type Config struct {
 	Log      Log      `yaml:"log"`
 	Password Password `yaml:"password"`
 	Tokens   Tokens   `yaml:"tokens"`
+	Keys     Keys     `yaml:"keys"`
 }
 
 // Log configures logging.
@@ -55,6 +56,17 @@ type Tokens struct {
 	AccessTokenLifetime Duration `yaml:"access_token_lifetime"`
 	IDTokenLifetime     Duration `yaml:"id_token_lifetime"`
 	JWKSMaxAge          Duration `yaml:"jwks_max_age"`
+}
+
+// Keys configures signing-key rotation (docs/keys.md).
+type Keys struct {
+	// RotationCheckInterval is how often each instance checks whether keys
+	// are due for rotation and EXPIRED keys for deletion.
+	RotationCheckInterval Duration `yaml:"rotation_check_interval"`
+	// PublishExpiredFor is how long an EXPIRED key stays in the JWKS. Zero
+	// means the smallest safe value, 24h (the longest access token) plus
+	// id_token_lifetime plus 5m of clock skew, which Validate fills in.
+	PublishExpiredFor Duration `yaml:"publish_expired_for"`
 }
 
 // Duration is a time.Duration written as "1h", "90m", … in YAML.
@@ -82,6 +94,7 @@ func Default() Config {
 			IDTokenLifetime:     Duration{time.Hour},
 			JWKSMaxAge:          Duration{time.Hour},
 		},
+		Keys: Keys{RotationCheckInterval: Duration{time.Hour}},
 	}
 }
 
@@ -140,7 +153,8 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 }
 
 // Validate checks the configuration once, after flags are applied, and
-// fills BaseURL from Addr when it is empty.
+// fills BaseURL from Addr and Keys.PublishExpiredFor from the token
+// lifetimes when they are empty.
 func (c *Config) Validate() error {
 	var errs []error
 	if c.Addr == "" {
@@ -174,6 +188,18 @@ func (c *Config) Validate() error {
 	}
 	if c.Tokens.JWKSMaxAge.Duration < 0 {
 		errs = append(errs, errors.New("tokens.jwks_max_age is negative"))
+	}
+	if d := c.Keys.RotationCheckInterval.Duration; d < time.Minute || d > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("keys.rotation_check_interval %v: must be 1m to 24h", d))
+	}
+	// An EXPIRED key must stay published until every token it signed has
+	// expired: access tokens live at most 24h, ID tokens id_token_lifetime.
+	minPublish := 24*time.Hour + c.Tokens.IDTokenLifetime.Duration
+	if c.Keys.PublishExpiredFor.Duration == 0 {
+		c.Keys.PublishExpiredFor.Duration = minPublish + 5*time.Minute
+	} else if c.Keys.PublishExpiredFor.Duration < minPublish {
+		errs = append(errs, fmt.Errorf("keys.publish_expired_for %v: must be at least 24h + tokens.id_token_lifetime (%v)",
+			c.Keys.PublishExpiredFor.Duration, minPublish))
 	}
 	if c.Password.Parallelism == 0 || c.Password.Iterations == 0 || c.Password.MemoryKiB < 8*uint32(c.Password.Parallelism) {
 		errs = append(errs, errors.New("password: memory_kib, iterations and parallelism must be positive (memory at least 8 KiB per lane)"))

@@ -51,6 +51,11 @@ type Manager struct {
 	mu      sync.RWMutex
 	signers map[string]*Signer // by kid
 	active  map[string]activeEntry
+	// gen counts this Manager's own key changes per server. A store read
+	// that began before a change must not overwrite the cache entry the
+	// change wrote, or a rotation made here would be seen only after the
+	// next recheck.
+	gen map[string]uint64
 }
 
 type activeEntry struct {
@@ -70,7 +75,7 @@ type Config struct {
 // NewManager returns a Manager.
 func NewManager(cfg Config) *Manager {
 	m := &Manager{store: cfg.Store, sealer: cfg.Sealer, now: cfg.Now, recheck: cfg.Recheck,
-		signers: map[string]*Signer{}, active: map[string]activeEntry{}}
+		signers: map[string]*Signer{}, active: map[string]activeEntry{}, gen: map[string]uint64{}}
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -117,26 +122,6 @@ func (m *Manager) Generate(authServerID, status string) (store.SigningKey, error
 	return k, nil
 }
 
-// Ensure gives the authorization server an ACTIVE key if it has none. It is
-// safe to call from several instances at once: exactly one key results.
-func (m *Manager) Ensure(ctx context.Context, authServerID string) error {
-	// Generate outside the transaction: RSA generation is slow and must not
-	// hold the database's write lock.
-	fresh, err := m.Generate(authServerID, store.KeyActive)
-	if err != nil {
-		return err
-	}
-	_, err = m.store.UpdateKeys(ctx, authServerID, func(ks []store.SigningKey) ([]store.SigningKey, error) {
-		for _, k := range ks {
-			if k.Status == store.KeyActive {
-				return nil, nil
-			}
-		}
-		return []store.SigningKey{fresh}, nil
-	})
-	return err
-}
-
 // ActiveSigner returns the signer of the authorization server's ACTIVE key.
 func (m *Manager) ActiveSigner(ctx context.Context, authServerID string) (*Signer, error) {
 	now := m.now()
@@ -146,6 +131,7 @@ func (m *Manager) ActiveSigner(ctx context.Context, authServerID string) (*Signe
 	if ok {
 		s = m.signers[e.kid]
 	}
+	gen := m.gen[authServerID]
 	m.mu.RUnlock()
 	if ok && s != nil && now.Sub(e.loaded) < m.recheck {
 		return s, nil
@@ -154,20 +140,53 @@ func (m *Manager) ActiveSigner(ctx context.Context, authServerID string) (*Signe
 	if err != nil {
 		return nil, fmt.Errorf("keys: list keys of %s: %w", authServerID, err)
 	}
-	for _, k := range ks {
-		if k.Status != store.KeyActive {
-			continue
-		}
-		s, err := m.signer(k)
-		if err != nil {
-			return nil, err
-		}
-		m.mu.Lock()
-		m.active[authServerID] = activeEntry{kid: k.ID, loaded: now}
-		m.mu.Unlock()
-		return s, nil
+	active, _ := roles(ks)
+	if active == nil {
+		return nil, fmt.Errorf("%w for authorization server %s", ErrNoActiveKey, authServerID)
 	}
-	return nil, fmt.Errorf("%w for authorization server %s", ErrNoActiveKey, authServerID)
+	s, err = m.signer(*active)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	if m.gen[authServerID] == gen {
+		m.active[authServerID] = activeEntry{kid: active.ID, loaded: now}
+	}
+	m.mu.Unlock()
+	return s, nil
+}
+
+// noteActive records the ACTIVE key among ks, just written by this Manager,
+// so that the next ActiveSigner uses it without waiting for a recheck.
+func (m *Manager) noteActive(authServerID string, ks []store.SigningKey) {
+	active, _ := roles(ks)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.gen[authServerID]++
+	if active == nil {
+		delete(m.active, authServerID)
+		return
+	}
+	m.active[authServerID] = activeEntry{kid: active.ID, loaded: m.now()}
+}
+
+// roles returns the ACTIVE and the NEXT key of ks (nil when missing). ks is
+// newest first, as ListKeys returns it, so should a store ever hold two
+// keys in one role, the newest wins.
+func roles(ks []store.SigningKey) (active, next *store.SigningKey) {
+	for i := range ks {
+		switch ks[i].Status {
+		case store.KeyActive:
+			if active == nil {
+				active = &ks[i]
+			}
+		case store.KeyNext:
+			if next == nil {
+				next = &ks[i]
+			}
+		}
+	}
+	return active, next
 }
 
 // signer returns the cached signer of k, unsealing it on first use.
