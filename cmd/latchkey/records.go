@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -157,13 +158,31 @@ func newClientsCmd(g *globals) *cobra.Command {
 func newClientsCreateCmd(g *globals) *cobra.Command {
 	var in provision.ClientInput
 	var asJSON bool
+	var jwksFile string
 	cmd := &cobra.Command{
-		Use:   "create --name NAME [--grant-types password] [--auth-method client_secret_basic|client_secret_post] [--json]",
-		Short: "Create a confidential client; its secret is printed once",
-		Long: `Create a confidential client. The client id and secret are printed once: the
-secret is stored only as a keyed hash and cannot be shown again.`,
+		Use:   "create --name NAME [--grant-types password] [--auth-method METHOD] [--jwks-file PATH | --jwks-uri URL] [--json]",
+		Short: "Create a client; its secret, if it has one, is printed once",
+		Long: `Create a client. The token endpoint auth method decides how it authenticates:
+
+  client_secret_basic  secret in HTTP Basic (the default)
+  client_secret_post   secret in the form body
+  client_secret_jwt    a client_assertion JWT signed HS256 with the secret
+  private_key_jwt      a client_assertion JWT signed RS256 or ES256 with a key
+                       of the client's JWKS: --jwks-file or --jwks-uri
+  none                 a public client: client_id only, no secret
+
+The client id and secret are printed once: the secret is stored only as a
+keyed hash (sealed with the master key too for client_secret_jwt) and cannot
+be shown again. none and private_key_jwt clients have no secret.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if jwksFile != "" {
+				b, err := os.ReadFile(jwksFile)
+				if err != nil {
+					return fmt.Errorf("--jwks-file: %w", err)
+				}
+				in.JWKS = b
+			}
 			a, err := g.openApp(cmd.Context())
 			if err != nil {
 				return err
@@ -176,16 +195,32 @@ secret is stored only as a keyed hash and cannot be shown again.`,
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), oktaapi.FromClient(c, secret))
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "client_id      %s\nclient_secret  %s\nauth method    %s\ngrant types    %s\n\nThe secret is shown only now; store it safely.\n",
-				c.ID, secret, c.TokenEndpointAuthMethod, strings.Join(c.GrantTypes, ","))
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "client_id      %s\n", c.ID)
+			if secret != "" {
+				fmt.Fprintf(out, "client_secret  %s\n", secret)
+			}
+			fmt.Fprintf(out, "auth method    %s\ngrant types    %s\n", c.TokenEndpointAuthMethod, strings.Join(c.GrantTypes, ","))
+			switch {
+			case c.JWKSURI != "":
+				fmt.Fprintf(out, "jwks uri       %s\n", c.JWKSURI)
+			case len(c.JWKS) > 0:
+				fmt.Fprintf(out, "jwks           inline, from %s\n", jwksFile)
+			}
+			if secret != "" {
+				fmt.Fprintln(out, "\nThe secret is shown only now; store it safely.")
+			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&in.Name, "name", "", "the client's display name (required)")
 	f.StringSliceVar(&in.GrantTypes, "grant-types", []string{policy.GrantPassword}, "grant types the client may use, comma-separated; supported: "+strings.Join(policy.SupportedGrants, ", "))
-	f.StringVar(&in.AuthMethod, "auth-method", oauth.AuthSecretBasic, "token endpoint auth method: "+strings.Join(oauth.AuthMethods, " or "))
+	f.StringVar(&in.AuthMethod, "auth-method", oauth.AuthSecretBasic, "token endpoint auth method: "+strings.Join(oauth.AuthMethods, ", "))
+	f.StringVar(&jwksFile, "jwks-file", "", "private_key_jwt: a file holding the client's public JWK Set (each key with a kid)")
+	f.StringVar(&in.JWKSURI, "jwks-uri", "", "private_key_jwt: the https URL where the client publishes its JWK Set")
 	f.BoolVar(&asJSON, "json", false, "print the client as one JSON object in Okta's app shape (client_secret included this once)")
+	cmd.MarkFlagsMutuallyExclusive("jwks-file", "jwks-uri")
 	_ = cmd.MarkFlagRequired("name")
 	return cmd
 }

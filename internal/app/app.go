@@ -43,6 +43,7 @@ type App struct {
 	Policy    *policy.Engine
 	Provision *provision.Service
 	OAuth     *oauth.Server
+	UserInfo  *oidc.UserInfo
 	Handler   http.Handler
 }
 
@@ -143,13 +144,18 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 		return nil, err
 	}
 	minter := &token.Minter{Keys: km, Now: now, IDP: orgID}
-	oa := &oauth.Server{Store: st, Policy: pol, Hasher: hasher, Secrets: sec, Minter: minter, Logger: logger, Now: now, Realm: "Latchkey"}
+	oa := &oauth.Server{Store: st, Policy: pol, Hasher: hasher, Secrets: sec, Minter: minter, Logger: logger, Now: now, Realm: "Latchkey",
+		Sealer: sealer, ClientJWKS: oauth.NewRemoteJWKS(oauth.RemoteJWKSConfig{Now: now})}
 	oi := &oidc.Handlers{Policy: pol, Keys: km, Logger: logger, JWKSMaxAge: cfg.Tokens.JWKSMaxAge.Duration}
+	verifier := &token.Verifier{Keys: km, Now: now}
+	lc := &oauth.Lifecycle{Server: oa, Verifier: verifier}
+	ui := &oidc.UserInfo{Policy: pol, Store: st, Verifier: verifier, Logger: logger, Realm: oa.Realm}
 	return &App{
 		Config: cfg, Logger: logger, Store: st, Hasher: hasher, Keys: km, Policy: pol,
-		Provision: &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Now: now},
+		Provision: &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Sealer: sealer, Now: now},
 		OAuth:     oa,
-		Handler:   httpapi.New(httpapi.Deps{OAuth: oa, OIDC: oi, Store: st, Logger: logger}),
+		UserInfo:  ui,
+		Handler:   httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Store: st, Logger: logger}),
 	}, nil
 }
 
@@ -173,7 +179,7 @@ func (a *App) Close() error { return a.Store.Close() }
 
 // Bootstrap makes sure the default authorization server and its key exist.
 func (a *App) Bootstrap(ctx context.Context) error {
-	return a.Provision.EnsureDefaultServer(ctx)
+	return a.Provision.EnsureDefaults(ctx)
 }
 
 // Serve serves HTTP on ln until ctx is done, then shuts down gracefully,

@@ -43,14 +43,17 @@ func TestJWKS(t *testing.T) {
 	if r.status != http.StatusOK || r.header.Get("Cache-Control") != "max-age=3600, must-revalidate" {
 		t.Fatalf("%d Cache-Control %q", r.status, r.header.Get("Cache-Control"))
 	}
+	// The ACTIVE key and the NEXT key, published ahead of signing.
 	keys, _ := r.body["keys"].([]any)
-	if len(keys) != 1 {
+	if len(keys) != 2 {
 		t.Fatalf("keys: %s", r.raw)
 	}
-	k := keys[0].(map[string]any)
-	assertKeys(t, "jwk", k, []string{"kty", "alg", "kid", "use", "n", "e"})
-	if k["kty"] != "RSA" || k["alg"] != "RS256" || k["use"] != "sig" || k["e"] != "AQAB" || len(k["n"].(string)) != 342 {
-		t.Fatalf("jwk %v (n must be a 2048-bit modulus)", k)
+	for _, key := range keys {
+		k := key.(map[string]any)
+		assertKeys(t, "jwk", k, []string{"kty", "alg", "kid", "use", "n", "e"})
+		if k["kty"] != "RSA" || k["alg"] != "RS256" || k["use"] != "sig" || k["e"] != "AQAB" || len(k["n"].(string)) != 342 {
+			t.Fatalf("jwk %v (n must be a 2048-bit modulus)", k)
+		}
 	}
 }
 

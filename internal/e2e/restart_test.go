@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -37,15 +38,21 @@ func TestRestartKeepsEverything(t *testing.T) {
 	if before.status != 200 {
 		t.Fatalf("before restart: %d %s", before.status, before.raw)
 	}
-	kid := e1.get(e1.issuer + "/v1/keys").body["keys"].([]any)[0].(map[string]any)["kid"]
+	kids := func(e *env) []any {
+		var out []any
+		for _, k := range e.get(e.issuer + "/v1/keys").body["keys"].([]any) {
+			out = append(out, k.(map[string]any)["kid"])
+		}
+		return out
+	}
+	before1 := kids(e1)
 	srv1.Close()
 	a1.Close()
 
 	srv2, _ := startApp(t, cfg)
 	e2 := &env{t: t, srv: srv2, issuer: srv2.URL + "/oauth2/default"}
-	keys := e2.get(e2.issuer + "/v1/keys").body["keys"].([]any)
-	if len(keys) != 1 || keys[0].(map[string]any)["kid"] != kid {
-		t.Fatalf("signing key changed across restart: %v vs %v", kid, keys)
+	if after := kids(e2); len(after) != 2 || fmt.Sprint(after) != fmt.Sprint(before1) {
+		t.Fatalf("signing keys changed across restart: %v vs %v", before1, after)
 	}
 	after := e2.post(e2.issuer+"/v1/token", "grant_type=password&username=grace%40example.com&password=hopper+hopper&scope=openid",
 		map[string]string{"Authorization": basic(c.ID, secret)})

@@ -23,20 +23,32 @@ type Pinger interface {
 
 // Deps are the handlers and services the routes need.
 type Deps struct {
-	OAuth  *oauth.Server
-	OIDC   *oidc.Handlers
-	Store  Pinger
-	Logger *slog.Logger
+	OAuth     *oauth.Server
+	Lifecycle *oauth.Lifecycle // introspection and revocation
+	OIDC      *oidc.Handlers
+	UserInfo  *oidc.UserInfo
+	Store     Pinger
+	Logger    *slog.Logger
 }
 
 // New returns the server's root handler.
 func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
-	// Custom authorization servers: issuer {base}/oauth2/{server}.
-	mux.HandleFunc("POST /oauth2/{server}/v1/token", d.OAuth.Token)
-	mux.HandleFunc("GET /oauth2/{server}/v1/keys", d.OIDC.JWKS)
-	mux.HandleFunc("GET /oauth2/{server}/.well-known/openid-configuration", d.OIDC.OpenIDConfiguration)
-	mux.HandleFunc("GET /oauth2/{server}/.well-known/oauth-authorization-server", d.OIDC.OAuthMetadata)
+	// Custom authorization servers have issuer {base}/oauth2/{server} and
+	// endpoints under it; the org server has issuer {base} and endpoints
+	// under {base}/oauth2/v1 (its requests carry no {server} value).
+	for _, endpoints := range []string{"/oauth2/{server}/v1", "/oauth2/v1"} {
+		mux.HandleFunc("POST "+endpoints+"/token", d.OAuth.Token)
+		mux.HandleFunc("POST "+endpoints+"/introspect", d.Lifecycle.Introspect)
+		mux.HandleFunc("POST "+endpoints+"/revoke", d.Lifecycle.Revoke)
+		mux.Handle("GET "+endpoints+"/userinfo", d.UserInfo)
+		mux.Handle("POST "+endpoints+"/userinfo", d.UserInfo)
+		mux.HandleFunc("GET "+endpoints+"/keys", d.OIDC.JWKS)
+	}
+	for _, issuer := range []string{"/oauth2/{server}", ""} {
+		mux.HandleFunc("GET "+issuer+"/.well-known/openid-configuration", d.OIDC.OpenIDConfiguration)
+		mux.HandleFunc("GET "+issuer+"/.well-known/oauth-authorization-server", d.OIDC.OAuthMetadata)
+	}
 	// RFC 8414 section 3: the well-known segment goes before the issuer's path.
 	mux.HandleFunc("GET /.well-known/oauth-authorization-server/oauth2/{server}", d.OIDC.OAuthMetadata)
 

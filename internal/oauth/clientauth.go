@@ -13,22 +13,33 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// Client authentication methods (RFC 7591 names).
+// Client authentication methods (RFC 7591 section 2 names).
 const (
-	AuthSecretBasic = "client_secret_basic"
-	AuthSecretPost  = "client_secret_post"
+	AuthSecretBasic   = "client_secret_basic"
+	AuthSecretPost    = "client_secret_post"
+	AuthSecretJWT     = "client_secret_jwt"
+	AuthPrivateKeyJWT = "private_key_jwt"
+	AuthNone          = "none"
 )
 
-// AuthMethods are the methods a client may be configured with.
-var AuthMethods = []string{AuthSecretBasic, AuthSecretPost}
+// AuthMethods are the methods a client may be configured with, as
+// discovery lists them.
+var AuthMethods = []string{AuthSecretBasic, AuthSecretPost, AuthSecretJWT, AuthPrivateKeyJWT, AuthNone}
+
+// methodAssertion marks credentials presented as a client_assertion; the
+// client's configuration says whether that is client_secret_jwt or
+// private_key_jwt.
+const methodAssertion = "client_assertion"
 
 const multipleCredentials = "Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body."
 
 // clientCredentials is what a request presented.
 type clientCredentials struct {
-	method string // AuthSecretBasic or AuthSecretPost
-	id     string
-	secret string
+	method        string // AuthSecretBasic, AuthSecretPost, AuthNone or methodAssertion
+	id            string // for an assertion, the client_id parameter if any
+	secret        string
+	assertion     string
+	assertionType string
 }
 
 // BasicCredentials decodes an HTTP Basic Authorization header whose id and
@@ -72,9 +83,9 @@ func presented(r *http.Request, form url.Values) (clientCredentials, error) {
 		return clientCredentials{method: AuthSecretBasic}, oautherr.ErrInvalidClient.
 			WithDescription("Found Authentication header but was not valid client credentials.")
 	}
-	inBody := form.Has("client_secret") || form.Has("client_assertion")
+	hasAssertion := form.Has("client_assertion")
 	if hasBasic {
-		if inBody {
+		if hasAssertion || form.Has("client_secret") {
 			return clientCredentials{method: AuthSecretBasic}, oautherr.ErrInvalidRequest.WithStatus(http.StatusUnauthorized).
 				WithDescription(multipleCredentials)
 		}
@@ -83,14 +94,22 @@ func presented(r *http.Request, form url.Values) (clientCredentials, error) {
 		}
 		return clientCredentials{method: AuthSecretBasic, id: id, secret: secret}, nil
 	}
-	if form.Has("client_assertion") {
-		return clientCredentials{}, oautherr.ErrInvalidClient.WithDebug("client assertions are not supported")
+	if hasAssertion {
+		if form.Has("client_secret") {
+			return clientCredentials{}, oautherr.ErrInvalidRequest.WithStatus(http.StatusUnauthorized).WithDescription(multipleCredentials)
+		}
+		return clientCredentials{method: methodAssertion, id: form.Get("client_id"),
+			assertion: form.Get("client_assertion"), assertionType: form.Get("client_assertion_type")}, nil
 	}
 	if !form.Has("client_id") && !form.Has("client_secret") {
 		return clientCredentials{}, oautherr.ErrInvalidClient.WithDescription("No client credentials found.")
 	}
 	if !form.Has("client_id") {
 		return clientCredentials{}, oautherr.ErrInvalidClient.WithDescription("Invalid value for 'client_id' parameter.")
+	}
+	if !form.Has("client_secret") {
+		// A public client (RFC 6749 section 2.1) identifies itself only.
+		return clientCredentials{method: AuthNone, id: form.Get("client_id")}, nil
 	}
 	return clientCredentials{method: AuthSecretPost, id: form.Get("client_id"), secret: form.Get("client_secret")}, nil
 }
@@ -100,14 +119,25 @@ type SecretVerifier interface {
 	Verify(encoded, secret string) bool
 }
 
-// authenticateClient implements RFC 6749 section 2.3: it returns the client
-// the request authenticated as, or an invalid_client error. When the client
-// used HTTP Basic, a 401 carries WWW-Authenticate (section 5.2).
+// authenticateClient authenticates the client of a request to the endpoint
+// it reached: a client assertion's aud must be that endpoint's public URL,
+// the base URL the issuers are built from plus the request path (for the
+// token endpoint, {issuer}/v1/token).
 func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (store.Client, error) {
+	return s.authenticateClientFor(ctx, r, form, s.Policy.BaseURL+r.URL.Path)
+}
+
+// authenticateClientFor implements RFC 6749 section 2.3 and RFC 7523
+// section 3: it returns the client the request authenticated as, or an
+// invalid_client error. audience is the URL a client assertion's aud must
+// contain. The method used must be the one the client is configured for.
+// When the client used HTTP Basic, a 401 carries WWW-Authenticate (section
+// 5.2).
+func (s *Server) authenticateClientFor(ctx context.Context, r *http.Request, form url.Values, audience string) (store.Client, error) {
 	creds, err := presented(r, form)
 	if err == nil {
 		var c store.Client
-		c, err = s.checkClient(ctx, creds)
+		c, err = s.checkClient(ctx, creds, audience)
 		if err == nil {
 			return c, nil
 		}
@@ -119,13 +149,20 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 	return store.Client{}, err
 }
 
-func (s *Server) checkClient(ctx context.Context, creds clientCredentials) (store.Client, error) {
-	c, err := s.Store.GetClient(ctx, creds.id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status != store.StatusActive) {
-		return store.Client{}, oautherr.ErrInvalidClient.WithDescription("Invalid value for 'client_id' parameter.")
+func (s *Server) checkClient(ctx context.Context, creds clientCredentials, audience string) (store.Client, error) {
+	if creds.method == methodAssertion {
+		return s.checkAssertion(ctx, creds, audience)
 	}
+	c, err := s.loadClient(ctx, creds.id)
 	if err != nil {
 		return store.Client{}, err
+	}
+	method := configuredMethod(c)
+	if creds.method == AuthNone {
+		if method != AuthNone {
+			return store.Client{}, oautherr.ErrInvalidClient.WithDebug("client is configured for %s, request presented no secret", method)
+		}
+		return c, nil
 	}
 	if creds.secret == "" || c.SecretHash == "" {
 		return store.Client{}, oautherr.ErrInvalidClient.WithDebug("no secret presented or none configured")
@@ -133,12 +170,35 @@ func (s *Server) checkClient(ctx context.Context, creds clientCredentials) (stor
 	if !s.Secrets.Verify(c.SecretHash, creds.secret) {
 		return store.Client{}, oautherr.ErrInvalidClient.WithDescription("The client secret supplied for a confidential client is invalid.")
 	}
-	method := c.TokenEndpointAuthMethod
-	if method == "" {
-		method = AuthSecretBasic
-	}
-	if method != creds.method || !slices.Contains(AuthMethods, method) {
+	if method != creds.method {
 		return store.Client{}, oautherr.ErrInvalidClient.WithDebug("client is configured for %s, request used %s", method, creds.method)
 	}
 	return c, nil
+}
+
+// loadClient returns the active client of an id, or the contract's
+// "unknown client" error.
+func (s *Server) loadClient(ctx context.Context, id string) (store.Client, error) {
+	c, err := s.Store.GetClient(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status != store.StatusActive) {
+		return store.Client{}, oautherr.ErrInvalidClient.WithDescription("Invalid value for 'client_id' parameter.")
+	}
+	if err != nil {
+		return store.Client{}, err
+	}
+	return c, nil
+}
+
+// configuredMethod is the client's token endpoint auth method, the default
+// when unset, or "" when the record names a method Latchkey does not know
+// (such a client cannot authenticate).
+func configuredMethod(c store.Client) string {
+	m := c.TokenEndpointAuthMethod
+	if m == "" {
+		return AuthSecretBasic
+	}
+	if !slices.Contains(AuthMethods, m) {
+		return ""
+	}
+	return m
 }

@@ -7,6 +7,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/latchkey/latchkey/internal/oautherr"
 )
@@ -63,4 +66,42 @@ func TestBasicCredentialsDecodesFormEncoding(t *testing.T) {
 	if err != nil || !ok || id != "my:client" || secret != "p@ss word+" {
 		t.Fatalf("got %q %q %v %v", id, secret, ok, err)
 	}
+}
+
+// FuzzClientAssertion feeds arbitrary client assertions (and client_id
+// parameters) to client authentication: every one must be refused with a
+// contract invalid_client or invalid_request error, never accepted, never
+// a panic or a server error.
+func FuzzClientAssertion(f *testing.F) {
+	fx := newAuthFixture(f)
+	id := fx.secretJWT.ID
+	expired := with(claims(id), "exp", time.Now().Add(-time.Hour).Unix())
+	for _, s := range []string{
+		sign(f, jose.HS256, []byte(fx.secret), "", expired),
+		sign(f, jose.HS256, []byte(fx.secret), "", with(claims(id), "aud", "https://elsewhere")),
+		sign(f, jose.RS256, fx.rsaKey, "rsa1", expired),
+		sign(f, jose.ES256, fx.ecKey, "ec1", with(claims(fx.keyJWT.ID), "exp", "soon")),
+		unsigned(claims(id)),
+		"", "a.b.c", "..", "eyJhbGciOiJIUzI1NiJ9..", "eyJhbGciOiJub25lIn0.e30.", strings.Repeat("A", 9000),
+	} {
+		f.Add(s, "")
+		f.Add(s, id)
+	}
+	f.Fuzz(func(t *testing.T, assertion, clientID string) {
+		form := assertionForm(assertion)
+		if clientID != "" {
+			form.Set("client_id", clientID)
+		}
+		if assertion == "" {
+			form.Del("client_assertion")
+		}
+		c, err := fx.auth(form, "")
+		var oe *oautherr.Error
+		if err == nil {
+			t.Fatalf("accepted as client %q", c.ID)
+		}
+		if !errors.As(err, &oe) || (oe.Code != "invalid_client" && oe.Code != "invalid_request") || oe.Status >= 500 {
+			t.Fatalf("error is not a contract invalid_client/invalid_request: %v", err)
+		}
+	})
 }

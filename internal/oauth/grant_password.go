@@ -3,13 +3,11 @@ package oauth
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/latchkey/latchkey/internal/oautherr"
 	"github.com/latchkey/latchkey/internal/password"
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/store"
-	"github.com/latchkey/latchkey/internal/token"
 )
 
 // passwordGrant implements the Resource Owner Password Credentials grant
@@ -18,10 +16,10 @@ func (s *Server) passwordGrant(ctx context.Context, req *tokenRequest) (*tokenRe
 	if err := requireParams(req.form, "username", "password"); err != nil {
 		return nil, err
 	}
-	scopes := policy.ParseScope(req.form.Get("scope"))
 	// Scopes are checked before the password so that a malformed request
 	// costs no hashing.
-	if err := s.Policy.CheckScopes(req.server, scopes); err != nil {
+	scopes, err := s.Policy.ResolveScopes(ctx, req.server, req.grant, policy.ParseScope(req.form.Get("scope")))
+	if err != nil {
 		return nil, err
 	}
 	username, pw := req.form.Get("username"), req.form.Get("password")
@@ -46,17 +44,14 @@ func (s *Server) passwordGrant(ctx context.Context, req *tokenRequest) (*tokenRe
 	if err != nil {
 		return nil, err
 	}
-	issued, err := s.Minter.Mint(ctx, token.Request{
-		AuthServerID: req.server.ID, Issuer: req.server.Issuer, Audience: req.server.Audience,
-		ClientID: req.client.ID, User: &user, Scopes: d.Scopes,
-		AccessTTL: d.Lifetimes.Access, IDTTL: d.Lifetimes.ID, AuthTime: s.now(), AMR: []string{"pwd"},
-		IDToken: contains(d.Scopes, "openid"),
-	})
-	if err != nil {
-		return nil, errorf("oauth: mint tokens: %w", err)
+	authTime := s.now()
+	in := issuance{user: &user, decision: d, authTime: authTime}
+	if wantsRefresh(req.client, d.Scopes) {
+		if in.refresh, in.familyID, err = s.newFamily(ctx, req, user, d, authTime); err != nil {
+			return nil, err
+		}
 	}
-	return &tokenResponse{TokenType: "Bearer", ExpiresIn: int64(d.Lifetimes.Access.Seconds()), AccessToken: issued.AccessToken,
-		Scope: strings.Join(d.Scopes, " "), IDToken: issued.IDToken}, nil
+	return s.issue(ctx, req, in)
 }
 
 // checkPassword returns the user whose login and password match and who may
@@ -127,13 +122,4 @@ func hashErr(err error) error {
 		return oautherr.ErrTemporarilyUnavailable.WithDescription("The request was cancelled.").WithDebug("%v", err)
 	}
 	return errorf("oauth: hash: %w", err)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

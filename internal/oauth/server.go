@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/apierr"
+	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/oautherr"
 	"github.com/latchkey/latchkey/internal/password"
 	"github.com/latchkey/latchkey/internal/policy"
@@ -35,6 +36,11 @@ type Server struct {
 	Now    func() time.Time
 	// Realm is the realm of WWW-Authenticate: Basic challenges.
 	Realm string
+	// Sealer opens the sealed secrets of client_secret_jwt clients.
+	Sealer *keys.Sealer
+	// ClientJWKS fetches and caches the key sets of private_key_jwt clients
+	// that publish them at a URL.
+	ClientJWKS *RemoteJWKS
 }
 
 // tokenRequest is one parsed, client-authenticated token request.
@@ -60,13 +66,18 @@ type tokenResponse struct {
 type grantHandler func(ctx context.Context, req *tokenRequest) (*tokenResponse, error)
 
 func (s *Server) grants() map[string]grantHandler {
-	return map[string]grantHandler{policy.GrantPassword: s.passwordGrant}
+	return map[string]grantHandler{
+		policy.GrantPassword:          s.passwordGrant,
+		policy.GrantRefreshToken:      s.refreshGrant,
+		policy.GrantClientCredentials: s.clientCredentialsGrant,
+	}
 }
 
 // ResolveServer looks up the authorization server named by the {server}
 // path value, writing Okta's 404 when there is none. ok is false when a
 // response was written.
 func ResolveServer(w http.ResponseWriter, r *http.Request, e *policy.Engine, logger *slog.Logger) (policy.Server, bool) {
+	// The org server's routes have no {server} value: id is empty.
 	id := r.PathValue("server")
 	srv, err := e.Server(r.Context(), id)
 	if errors.Is(err, policy.ErrUnknownServer) {
@@ -112,12 +123,13 @@ func (s *Server) token(r *http.Request, srv policy.Server) (*tokenResponse, erro
 	}
 	reqlog.SetClientID(ctx, client.ID)
 	grant := form.Get("grant_type")
+	supported := s.Policy.Grants(srv)
 	if grant == "" {
-		return nil, oautherr.ErrInvalidRequest.WithDescription("The token request must specify a 'grant_type'. Valid values: [%s]", strings.Join(policy.SupportedGrants, ", "))
+		return nil, oautherr.ErrInvalidRequest.WithDescription("The token request must specify a 'grant_type'. Valid values: [%s]", strings.Join(supported, ", "))
 	}
 	handler, ok := s.grants()[grant]
-	if !ok {
-		return nil, oautherr.ErrUnsupportedGrantType.WithDescription("The authorization grant type is not supported by the authorization server. Configured grant types: [%s].", strings.Join(policy.SupportedGrants, ", "))
+	if !ok || !slices.Contains(supported, grant) {
+		return nil, oautherr.ErrUnsupportedGrantType.WithDescription("The authorization grant type is not supported by the authorization server. Configured grant types: [%s].", strings.Join(supported, ", "))
 	}
 	if !slices.Contains(client.GrantTypes, grant) {
 		return nil, oautherr.ErrUnauthorizedClient.WithDescription("The client is not authorized to use the provided grant type. Configured grant types: [%s].", strings.Join(client.GrantTypes, ", "))

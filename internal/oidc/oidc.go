@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -34,6 +35,7 @@ var claimsSupported = []string{
 type Metadata struct {
 	Issuer                            string   `json:"issuer"`
 	TokenEndpoint                     string   `json:"token_endpoint"`
+	UserinfoEndpoint                  string   `json:"userinfo_endpoint,omitempty"`
 	JWKSURI                           string   `json:"jwks_uri"`
 	ResponseTypesSupported            []string `json:"response_types_supported"`
 	GrantTypesSupported               []string `json:"grant_types_supported"`
@@ -42,25 +44,46 @@ type Metadata struct {
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
 	ClaimsSupported                   []string `json:"claims_supported"`
 	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported,omitempty"`
+
+	// TokenEndpointAuthSigningAlgValuesSupported are the algorithms of
+	// client assertions (client_secret_jwt, private_key_jwt).
+	TokenEndpointAuthSigningAlgValuesSupported []string `json:"token_endpoint_auth_signing_alg_values_supported"`
+
+	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
+	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
+	RevocationEndpoint                        string   `json:"revocation_endpoint"`
+	RevocationEndpointAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported"`
 }
 
 // metadata builds the document; oidcDoc adds the OIDC-only fields.
-func (h *Handlers) metadata(srv policy.Server, oidcDoc bool) Metadata {
+func (h *Handlers) metadata(ctx context.Context, srv policy.Server, oidcDoc bool) (Metadata, error) {
+	scopes, err := h.Policy.PublishedScopes(ctx, srv)
+	if err != nil {
+		return Metadata{}, err
+	}
 	m := Metadata{
 		Issuer:                            srv.Issuer,
 		TokenEndpoint:                     srv.EndpointBase + "/token",
 		JWKSURI:                           srv.EndpointBase + "/keys",
 		ResponseTypesSupported:            []string{},
-		GrantTypesSupported:               policy.SupportedGrants,
-		ScopesSupported:                   h.Policy.Scopes(srv),
+		GrantTypesSupported:               h.Policy.Grants(srv),
+		ScopesSupported:                   scopes,
 		TokenEndpointAuthMethodsSupported: oauth.AuthMethods,
 		ClaimsSupported:                   claimsSupported,
+
+		TokenEndpointAuthSigningAlgValuesSupported: oauth.AssertionSigningAlgs,
+
+		IntrospectionEndpoint:                     srv.EndpointBase + "/introspect",
+		IntrospectionEndpointAuthMethodsSupported: oauth.AuthMethods,
+		RevocationEndpoint:                        srv.EndpointBase + "/revoke",
+		RevocationEndpointAuthMethodsSupported:    oauth.AuthMethods,
 	}
 	if oidcDoc {
+		m.UserinfoEndpoint = srv.EndpointBase + "/userinfo"
 		m.SubjectTypesSupported = []string{"public"}
 		m.IDTokenSigningAlgValuesSupported = []string{"RS256"}
 	}
-	return m
+	return m, nil
 }
 
 // OpenIDConfiguration serves GET {issuer}/.well-known/openid-configuration.
@@ -79,8 +102,14 @@ func (h *Handlers) serveMetadata(w http.ResponseWriter, r *http.Request, oidcDoc
 	if !ok {
 		return
 	}
+	m, err := h.metadata(r.Context(), srv, oidcDoc)
+	if err != nil {
+		h.Logger.ErrorContext(r.Context(), "discovery", "err", err)
+		apierr.Write(w, http.StatusInternalServerError, "E0000009", "Internal Server Error")
+		return
+	}
 	w.Header().Set("Cache-Control", "max-age=86400, must-revalidate")
-	writeJSON(w, h.metadata(srv, oidcDoc))
+	writeJSON(w, m)
 }
 
 // JWKS serves GET {issuer}/v1/keys.

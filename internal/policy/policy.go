@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -14,44 +15,77 @@ import (
 
 // Grant types Latchkey implements.
 const (
-	GrantPassword = "password"
+	GrantPassword          = "password"
+	GrantRefreshToken      = "refresh_token"
+	GrantClientCredentials = "client_credentials"
 )
 
-// SupportedGrants lists the grant types the token endpoint implements, in
+// SupportedGrants lists every grant type the token endpoint implements, in
 // the order error messages list them.
-var SupportedGrants = []string{GrantPassword}
+var SupportedGrants = []string{GrantPassword, GrantRefreshToken, GrantClientCredentials}
 
-// OIDC scopes (OIDC Core section 5.4) that every authorization server has.
-var oidcScopes = []string{"openid", "profile", "email"}
+// Built-in scopes: the OIDC scopes (OIDC Core section 5.4) and
+// offline_access, on every authorization server.
+const (
+	ScopeOpenID        = "openid"
+	ScopeProfile       = "profile"
+	ScopeEmail         = "email"
+	ScopeOfflineAccess = "offline_access"
+)
+
+// SystemScopes are the scopes every authorization server has.
+var SystemScopes = []string{ScopeOpenID, ScopeProfile, ScopeEmail, ScopeOfflineAccess}
+
+// IsOIDCScope reports whether s is one of the OIDC claim scopes that
+// require openid (profile, email).
+func IsOIDCScope(s string) bool { return s == ScopeProfile || s == ScopeEmail }
 
 // Lifetimes are token lifetimes.
 type Lifetimes struct {
 	Access time.Duration
 	ID     time.Duration
+	// Refresh is a refresh token family's absolute lifetime; 0 is unlimited.
+	Refresh time.Duration
+	// RefreshWindow is the idle window of a refresh token.
+	RefreshWindow time.Duration
 }
 
-// DefaultLifetimes are Okta's defaults: 60 minutes for access and ID tokens.
-var DefaultLifetimes = Lifetimes{Access: time.Hour, ID: time.Hour}
+// DefaultLifetimes are Okta's defaults: access and ID tokens 60 minutes,
+// refresh tokens unlimited with a 7-day idle window.
+var DefaultLifetimes = Lifetimes{Access: time.Hour, ID: time.Hour, RefreshWindow: 7 * 24 * time.Hour}
 
 // Engine evaluates requests against the stored authorization servers.
 type Engine struct {
-	Store     store.Store
-	BaseURL   string // the public base URL, no trailing slash
+	Store store.Store
+	// BaseURL is the public base URL, no trailing slash.
+	BaseURL string
+	// Lifetimes are the defaults: the ID token lifetime, and everything on
+	// the org server.
 	Lifetimes Lifetimes
 }
 
 // Server is an authorization server with its public URLs.
 type Server struct {
 	store.AuthServer
-	Issuer       string // {base}/oauth2/{id}
-	EndpointBase string // {issuer}/v1
+	Issuer       string // {base}/oauth2/{id}, or {base} for the org server
+	EndpointBase string // {base}/oauth2/{id}/v1, or {base}/oauth2/v1
+	Org          bool
 }
 
 // ErrUnknownServer means the path names no active authorization server.
 var ErrUnknownServer = errors.New("policy: unknown authorization server")
 
-// Server resolves the authorization server of a request path.
+// Server resolves an authorization server; the empty id is the org server.
 func (e *Engine) Server(ctx context.Context, id string) (Server, error) {
+	if id == store.OrgServerID {
+		// The org server's record is internal; it is reached only at
+		// {base}/oauth2/v1/….
+		return Server{}, fmt.Errorf("%w: %q", ErrUnknownServer, id)
+	}
+	org := id == ""
+	if org {
+		id = store.OrgServerID
+	}
 	a, err := e.Store.GetAuthServer(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && a.Status != store.StatusActive) {
 		return Server{}, fmt.Errorf("%w: %q", ErrUnknownServer, id)
@@ -59,18 +93,57 @@ func (e *Engine) Server(ctx context.Context, id string) (Server, error) {
 	if err != nil {
 		return Server{}, err
 	}
+	if org {
+		a.Audience = e.BaseURL
+		return Server{AuthServer: a, Issuer: e.BaseURL, EndpointBase: e.BaseURL + "/oauth2/v1", Org: true}, nil
+	}
 	iss := e.BaseURL + "/oauth2/" + a.ID
 	return Server{AuthServer: a, Issuer: iss, EndpointBase: iss + "/v1"}, nil
 }
 
-// Scopes returns the scopes the authorization server offers.
-func (e *Engine) Scopes(Server) []string {
-	return slices.Clone(oidcScopes)
+// Grants returns the grant types the server supports.
+func (e *Engine) Grants(srv Server) []string {
+	if srv.Org {
+		return []string{GrantPassword, GrantRefreshToken}
+	}
+	return SupportedGrants
 }
 
-// IsOIDCScope reports whether s is one of the OIDC scopes other than openid.
-func IsOIDCScope(s string) bool {
-	return s != "openid" && slices.Contains(oidcScopes, s)
+// Scopes returns the scopes the server offers: the system scopes, then the
+// custom ones by name.
+func (e *Engine) Scopes(ctx context.Context, srv Server) ([]store.Scope, error) {
+	out := make([]store.Scope, 0, len(SystemScopes))
+	for _, s := range SystemScopes {
+		out = append(out, store.Scope{AuthServerID: srv.ID, Name: s, System: true, MetadataPublish: "ALL_CLIENTS"})
+	}
+	if srv.Org {
+		return out, nil
+	}
+	custom, err := e.Store.ListScopes(ctx, srv.ID)
+	if err != nil {
+		return nil, fmt.Errorf("policy: scopes of %s: %w", srv.ID, err)
+	}
+	for _, s := range custom {
+		if !slices.Contains(SystemScopes, s.Name) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// PublishedScopes are the scope names discovery lists.
+func (e *Engine) PublishedScopes(ctx context.Context, srv Server) ([]string, error) {
+	all, err := e.Scopes(ctx, srv)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, s := range all {
+		if s.MetadataPublish != "NO_CLIENTS" {
+			out = append(out, s.Name)
+		}
+	}
+	return out, nil
 }
 
 // ParseScope splits a scope parameter (RFC 6749 section 3.3) into distinct
@@ -85,46 +158,132 @@ func ParseScope(raw string) []string {
 	return out
 }
 
+// ResolveScopes validates the requested scopes of a grant before any
+// credential is checked, in Okta's order, and returns the scopes to decide
+// on: the server's default scopes when none were requested.
+func (e *Engine) ResolveScopes(ctx context.Context, srv Server, grant string, requested []string) ([]string, error) {
+	offered, err := e.Scopes(ctx, srv)
+	if err != nil {
+		return nil, err
+	}
+	if len(requested) == 0 {
+		for _, s := range offered {
+			if s.Default {
+				requested = append(requested, s.Name)
+			}
+		}
+		if len(requested) == 0 {
+			return nil, oautherr.ErrInvalidScope.WithDescription("No scopes were requested.")
+		}
+	}
+	for _, s := range requested {
+		if !slices.ContainsFunc(offered, func(o store.Scope) bool { return o.Name == s }) {
+			return nil, oautherr.ErrInvalidScope.WithDescription("One or more scopes are not configured for the authorization server resource.").
+				WithDebug("unknown scope %q", truncate(s, 64))
+		}
+	}
+	if grant == GrantClientCredentials {
+		for _, s := range requested {
+			if s == ScopeOpenID || s == ScopeOfflineAccess || IsOIDCScope(s) {
+				return nil, oautherr.ErrInvalidScope.WithDescription("Client Credentials requests cannot contain OpenID scopes.")
+			}
+		}
+		return requested, nil
+	}
+	if !slices.Contains(requested, ScopeOpenID) && slices.ContainsFunc(requested, IsOIDCScope) {
+		return nil, oautherr.ErrInvalidScope.WithDescription("Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope.")
+	}
+	return requested, nil
+}
+
 // Request is what the token endpoint asks the engine to decide.
 type Request struct {
 	Server Server
 	Client store.Client
 	User   *store.User // nil for client credentials
 	Grant  string
-	Scopes []string // requested, parsed with ParseScope
+	Scopes []string // resolved with ResolveScopes
 }
 
 // Decision is what the engine grants.
 type Decision struct {
 	Scopes    []string
 	Lifetimes Lifetimes
+	PolicyID  string // empty on the org server
+	RuleID    string
+	// AccessClaims and IDClaims are the custom claims for the tokens.
+	AccessClaims map[string]any
+	IDClaims     map[string]any
 }
 
-// CheckScopes validates requested scopes against the server, in Okta's
-// order, before any credential is checked.
-func (e *Engine) CheckScopes(srv Server, requested []string) error {
-	if len(requested) == 0 {
-		return oautherr.ErrInvalidScope.WithDescription("No scopes were requested.")
-	}
-	offered := e.Scopes(srv)
-	for _, s := range requested {
-		if !slices.Contains(offered, s) {
-			return oautherr.ErrInvalidScope.WithDescription("One or more scopes are not configured for the authorization server resource.").
-				WithDebug("unknown scope %q", s)
+var (
+	errNoPolicy = oautherr.ErrAccessDenied.WithStatus(401).
+			WithDescription("Policy evaluation failed for this request, please check the policy configurations.")
+	errNotAssigned = oautherr.ErrAccessDenied.WithDescription("User is not assigned to the client application.")
+)
+
+// Decide evaluates assignment, access policy and claims for a request whose
+// scopes were resolved and whose credentials are valid.
+func (e *Engine) Decide(ctx context.Context, req Request) (Decision, error) {
+	var groups []store.Group
+	if req.User != nil {
+		var err error
+		if groups, err = e.userGroups(ctx, req.User.ID); err != nil {
+			return Decision{}, err
+		}
+		ok, err := e.assigned(ctx, req.Client.ID, req.User.ID, groups)
+		if err != nil {
+			return Decision{}, err
+		}
+		if !ok {
+			return Decision{}, errNotAssigned
 		}
 	}
-	if !slices.Contains(requested, "openid") {
-		return oautherr.ErrInvalidScope.WithDescription("Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope.")
+	lt := e.defaults()
+	d := Decision{Scopes: slices.Clone(req.Scopes), Lifetimes: lt}
+	if req.Server.Org {
+		return d, nil
 	}
-	return nil
-}
-
-// Decide returns the scopes and lifetimes granted for a request whose
-// scopes passed CheckScopes and whose credentials are valid.
-func (e *Engine) Decide(_ context.Context, req Request) (Decision, error) {
-	if err := e.CheckScopes(req.Server, req.Scopes); err != nil {
+	rule, err := e.matchRule(ctx, req, groups)
+	if err != nil {
 		return Decision{}, err
 	}
+	d.PolicyID, d.RuleID = rule.PolicyID, rule.ID
+	if rule.AccessTokenLifetime > 0 {
+		d.Lifetimes.Access = rule.AccessTokenLifetime
+	}
+	d.Lifetimes.Refresh = rule.RefreshTokenLifetime
+	if rule.RefreshTokenWindow > 0 {
+		d.Lifetimes.RefreshWindow = rule.RefreshTokenWindow
+	}
+	claims, err := e.Store.ListClaims(ctx, req.Server.ID)
+	if err != nil {
+		return Decision{}, fmt.Errorf("policy: claims of %s: %w", req.Server.ID, err)
+	}
+	d.AccessClaims = evalClaims(claims, store.ClaimResource, false, req.User, groups, req.Client.ID, d.Scopes)
+	d.IDClaims = evalClaims(claims, store.ClaimIdentity, true, req.User, groups, req.Client.ID, d.Scopes)
+	return d, nil
+}
+
+// IdentityClaims are the custom identity claims of a user for userinfo:
+// every ACTIVE identity claim its scopes allow, whether or not it is always
+// included in ID tokens.
+func (e *Engine) IdentityClaims(ctx context.Context, srv Server, user store.User, clientID string, scopes []string) (map[string]any, error) {
+	if srv.Org {
+		return nil, nil
+	}
+	groups, err := e.userGroups(ctx, user.ID)
+	if err != nil {
+		return nil, err
+	}
+	claims, err := e.Store.ListClaims(ctx, srv.ID)
+	if err != nil {
+		return nil, err
+	}
+	return evalClaims(claims, store.ClaimIdentity, false, &user, groups, clientID, scopes), nil
+}
+
+func (e *Engine) defaults() Lifetimes {
 	lt := e.Lifetimes
 	if lt.Access == 0 {
 		lt.Access = DefaultLifetimes.Access
@@ -132,5 +291,133 @@ func (e *Engine) Decide(_ context.Context, req Request) (Decision, error) {
 	if lt.ID == 0 {
 		lt.ID = DefaultLifetimes.ID
 	}
-	return Decision{Scopes: slices.Clone(req.Scopes), Lifetimes: lt}, nil
+	if lt.RefreshWindow == 0 {
+		lt.RefreshWindow = DefaultLifetimes.RefreshWindow
+	}
+	return lt
+}
+
+// matchRule finds the deciding rule: the first active policy whose clients
+// match, then its first active rule matching grant type, people and scopes.
+func (e *Engine) matchRule(ctx context.Context, req Request, groups []store.Group) (store.PolicyRule, error) {
+	policies, err := e.Store.ListPolicies(ctx, req.Server.ID)
+	if err != nil {
+		return store.PolicyRule{}, fmt.Errorf("policy: policies of %s: %w", req.Server.ID, err)
+	}
+	sort.SliceStable(policies, func(i, j int) bool { return policies[i].Priority < policies[j].Priority })
+	for _, p := range policies {
+		if p.Status != store.StatusActive || !(slices.Contains(p.ClientIDs, store.AllClients) || slices.Contains(p.ClientIDs, req.Client.ID)) {
+			continue
+		}
+		rules, err := e.Store.ListRules(ctx, p.ID)
+		if err != nil {
+			return store.PolicyRule{}, fmt.Errorf("policy: rules of %s: %w", p.ID, err)
+		}
+		sort.SliceStable(rules, func(i, j int) bool { return rules[i].Priority < rules[j].Priority })
+		var denied []string
+		for _, r := range rules {
+			if r.Status != store.StatusActive || !slices.Contains(r.GrantTypes, req.Grant) || !peopleMatch(r, req.User, groups) {
+				continue
+			}
+			missing := scopesNotAllowed(r.Scopes, req.Scopes)
+			if len(missing) == 0 {
+				return r, nil
+			}
+			if denied == nil {
+				denied = missing
+			}
+		}
+		if denied != nil {
+			return store.PolicyRule{}, oautherr.ErrAccessDenied.
+				WithDescription("Some of the requested scopes were denied by the policy. Denied scopes: [%s]", strings.Join(denied, ", "))
+		}
+		// The first policy whose clients match decides, even with no rule.
+		return store.PolicyRule{}, errNoPolicy.WithDebug("no rule of policy %s matches", p.ID)
+	}
+	return store.PolicyRule{}, errNoPolicy.WithDebug("no policy matches client %s", req.Client.ID)
+}
+
+// peopleMatch: client credentials requests (no user) match rules open to
+// everyone; users match by id, by group, or rules open to everyone.
+func peopleMatch(r store.PolicyRule, u *store.User, groups []store.Group) bool {
+	everyone := (len(r.UserIDs) == 0 && len(r.GroupIDs) == 0) || slices.Contains(r.GroupIDs, store.Everyone)
+	if everyone {
+		return true
+	}
+	if u == nil {
+		return false
+	}
+	if slices.Contains(r.UserIDs, u.ID) {
+		return true
+	}
+	for _, g := range groups {
+		if slices.Contains(r.GroupIDs, g.ID) {
+			return true
+		}
+	}
+	return false
+}
+
+func scopesNotAllowed(allowed, requested []string) []string {
+	if slices.Contains(allowed, "*") {
+		return nil
+	}
+	var out []string
+	for _, s := range requested {
+		if !slices.Contains(allowed, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// userGroups returns the groups of a user, the built-in Everyone group first.
+func (e *Engine) userGroups(ctx context.Context, userID string) ([]store.Group, error) {
+	var out []store.Group
+	every, err := e.Store.GetGroupByName(ctx, store.EveryoneGroupName)
+	if err == nil && every.Type == store.GroupBuiltIn {
+		out = append(out, every)
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("policy: everyone group: %w", err)
+	}
+	ids, err := e.Store.ListUserGroupIDs(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("policy: groups of %s: %w", userID, err)
+	}
+	for _, id := range ids {
+		g, err := e.Store.GetGroup(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("policy: group %s: %w", id, err)
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// assigned reports whether the user is assigned to the client, directly or
+// through one of its groups (Everyone included).
+func (e *Engine) assigned(ctx context.Context, clientID, userID string, groups []store.Group) (bool, error) {
+	principals, err := e.Store.ListClientAssignments(ctx, clientID)
+	if err != nil {
+		return false, fmt.Errorf("policy: assignments of %s: %w", clientID, err)
+	}
+	if slices.Contains(principals, userID) {
+		return true, nil
+	}
+	for _, g := range groups {
+		if slices.Contains(principals, g.ID) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
 }

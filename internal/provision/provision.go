@@ -28,7 +28,9 @@ type Service struct {
 	Hasher  *password.Hasher
 	Secrets *secrets.Hasher
 	Keys    *keys.Manager
-	Now     func() time.Time
+	// Sealer seals the secrets of client_secret_jwt clients.
+	Sealer *keys.Sealer
+	Now    func() time.Time
 }
 
 // ErrInvalid wraps every validation failure; the message says what is wrong.
@@ -47,22 +49,6 @@ func (s *Service) now() time.Time {
 
 // DefaultServerID is the id of the authorization server every deployment has.
 const DefaultServerID = "default"
-
-// EnsureDefaultServer creates the "default" authorization server (audience
-// api://default) and its signing key if they are missing.
-func (s *Service) EnsureDefaultServer(ctx context.Context) error {
-	now := s.now()
-	err := s.Store.CreateAuthServer(ctx, store.AuthServer{ID: DefaultServerID, Name: "default",
-		Description: "Default Authorization Server", Audience: "api://default", Status: store.StatusActive,
-		CreatedAt: now, UpdatedAt: now})
-	if err != nil && !errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("provision: default authorization server: %w", err)
-	}
-	if err := s.Keys.Ensure(ctx, DefaultServerID); err != nil {
-		return fmt.Errorf("provision: default server key: %w", err)
-	}
-	return nil
-}
 
 // UserInput is a new user's profile and password.
 type UserInput struct {
@@ -142,13 +128,32 @@ type ClientInput struct {
 	GrantTypes []string // default ["password"]
 	AuthMethod string   // default client_secret_basic
 	// Secret is used instead of a generated one when set (at least
-	// secrets.MinLength characters).
+	// secrets.MinLength characters, MinJWTSecretLength for
+	// client_secret_jwt). none and private_key_jwt clients have no secret.
 	Secret string
+	// JWKS (an inline JWK Set of public keys, each with a kid) or JWKSURI
+	// (an https URL serving one) hold the keys of a private_key_jwt client;
+	// exactly one is required for that method and neither is allowed for
+	// the others.
+	JWKS    []byte
+	JWKSURI string
+	// RefreshRotation is ROTATE (default) or STATIC.
+	RefreshRotation string
+	// RefreshLeeway is 0 to 60 seconds; nil means the default of 30.
+	RefreshLeeway *time.Duration
+	// NoEveryone leaves the new client unassigned instead of assigning it
+	// to the Everyone group.
+	NoEveryone bool
 }
 
-// CreateClient validates and stores a new confidential client. It returns
-// the client and its secret, which is shown this once and stored only as a
-// hash.
+// MinJWTSecretLength is the shortest secret of a client_secret_jwt client:
+// an HS256 key must carry at least 256 bits (RFC 7518 section 3.2).
+const MinJWTSecretLength = 32
+
+// CreateClient validates and stores a new client. It returns the client and
+// its secret (empty for none and private_key_jwt clients), which is shown
+// this once and stored only as a keyed hash (and, for client_secret_jwt,
+// sealed with the master key, since HS256 verification needs the secret).
 func (s *Service) CreateClient(ctx context.Context, in ClientInput) (store.Client, string, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > MaxProfileLength || strings.ContainsAny(in.Name, "\x00\r\n") {
@@ -174,17 +179,102 @@ func (s *Service) CreateClient(ctx context.Context, in ClientInput) (store.Clien
 	if !slices.Contains(oauth.AuthMethods, method) {
 		return store.Client{}, "", invalid("auth method %q is not supported; supported: %s", method, strings.Join(oauth.AuthMethods, ", "))
 	}
-	secret := in.Secret
-	if secret == "" {
-		secret = ids.Secret(32)
-	} else if len(secret) < secrets.MinLength || len(secret) > 256 {
-		return store.Client{}, "", invalid("client secret must be %d to 256 characters", secrets.MinLength)
+	if method == oauth.AuthNone && slices.Contains(seen, grantClientCredentials) {
+		// RFC 6749 section 4.4: only confidential clients use client_credentials.
+		return store.Client{}, "", invalid("a public client (auth method none) cannot use the client_credentials grant")
+	}
+	if err := checkClientKeys(method, in.JWKS, in.JWKSURI); err != nil {
+		return store.Client{}, "", err
+	}
+	secret, err := clientSecret(method, in.Secret)
+	if err != nil {
+		return store.Client{}, "", err
 	}
 	now := s.now()
-	c := store.Client{ID: ids.New(ids.Client), Name: in.Name, SecretHash: s.Secrets.Hash(secret),
-		TokenEndpointAuthMethod: method, GrantTypes: seen, Status: store.StatusActive, CreatedAt: now, UpdatedAt: now}
+	c := store.Client{ID: ids.New(ids.Client), Name: in.Name, TokenEndpointAuthMethod: method, GrantTypes: seen,
+		JWKS: in.JWKS, JWKSURI: in.JWKSURI, Status: store.StatusActive,
+		RefreshRotation: store.RotationRotate, RefreshLeeway: DefaultRefreshLeeway, CreatedAt: now, UpdatedAt: now}
+	if err := applyRefreshSettings(&c, in.RefreshRotation, in.RefreshLeeway); err != nil {
+		return store.Client{}, "", err
+	}
+	if secret != "" {
+		c.SecretHash = s.Secrets.Hash(secret)
+	}
+	if method == oauth.AuthSecretJWT {
+		// HS256 needs the secret itself: keep it sealed, bound to the client id.
+		if s.Sealer == nil {
+			return store.Client{}, "", errors.New("provision: no sealer configured for client_secret_jwt clients")
+		}
+		if c.SecretSealed, err = s.Sealer.Seal([]byte(secret), []byte(c.ID)); err != nil {
+			return store.Client{}, "", fmt.Errorf("provision: seal client secret: %w", err)
+		}
+	}
 	if err := s.Store.CreateClient(ctx, c); err != nil {
 		return store.Client{}, "", fmt.Errorf("provision: create client: %w", err)
 	}
+	if !in.NoEveryone {
+		// Like Okta's "Everyone" assignment: every user may log in to a new
+		// client until an operator narrows its assignments.
+		every, err := s.EnsureEveryone(ctx)
+		if err != nil {
+			return store.Client{}, "", err
+		}
+		if err := s.Store.AssignClient(ctx, c.ID, every.ID); err != nil {
+			return store.Client{}, "", fmt.Errorf("provision: assign client: %w", err)
+		}
+	}
 	return c, secret, nil
+}
+
+// grantClientCredentials is RFC 6749 section 4.4's grant type.
+const grantClientCredentials = "client_credentials"
+
+// clientSecret returns the secret a new client gets: the one given or a
+// generated one (256 random bits) for the secret methods, none for the
+// others.
+func clientSecret(method, given string) (string, error) {
+	switch method {
+	case oauth.AuthNone, oauth.AuthPrivateKeyJWT:
+		if given != "" {
+			return "", invalid("a %s client has no client secret", method)
+		}
+		return "", nil
+	}
+	minLen := secrets.MinLength
+	if method == oauth.AuthSecretJWT {
+		minLen = MinJWTSecretLength
+	}
+	if given == "" {
+		return ids.Secret(32), nil
+	}
+	if len(given) < minLen || len(given) > 256 {
+		return "", invalid("a %s client secret must be %d to 256 characters", method, minLen)
+	}
+	return given, nil
+}
+
+// checkClientKeys validates the key set of a private_key_jwt client and
+// refuses one for the other methods.
+func checkClientKeys(method string, jwks []byte, jwksURI string) error {
+	if method != oauth.AuthPrivateKeyJWT {
+		if len(jwks) > 0 || jwksURI != "" {
+			return invalid("a JWKS or JWKS URI is only for private_key_jwt clients")
+		}
+		return nil
+	}
+	switch {
+	case len(jwks) > 0 && jwksURI != "":
+		return invalid("give a JWKS or a JWKS URI, not both")
+	case len(jwks) > 0:
+		if err := oauth.ValidateClientJWKS(jwks); err != nil {
+			return invalid("JWKS: %v", err)
+		}
+	case jwksURI != "":
+		if err := oauth.ValidateJWKSURI(jwksURI); err != nil {
+			return invalid("%v", err)
+		}
+	default:
+		return invalid("a private_key_jwt client needs a JWKS or a JWKS URI")
+	}
+	return nil
 }

@@ -1,0 +1,119 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/latchkey/latchkey/internal/oautherr"
+	"github.com/latchkey/latchkey/internal/policy"
+	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/token"
+)
+
+var errBadRefresh = oautherr.ErrInvalidGrant.WithDescription("The refresh token is invalid or expired.")
+
+// errReuse aborts a UseRefreshToken transaction when a rotated token is
+// replayed after the leeway; the family is revoked after it.
+var errReuse = errors.New("oauth: rotated refresh token reused")
+
+// refreshGrant implements the refresh token grant (RFC 6749 section 6) with
+// Okta's rotation (CONTRACT section 4): a ROTATE client gets a new refresh
+// token on each use, the family's absolute expiry kept; a rotated token used
+// again within the client's leeway is served (a retry), and after it the
+// whole family is revoked with the access tokens issued from it.
+func (s *Server) refreshGrant(ctx context.Context, req *tokenRequest) (*tokenResponse, error) {
+	if err := requireParams(req.form, "refresh_token"); err != nil {
+		return nil, err
+	}
+	value := req.form.Get("refresh_token")
+	req.form.Del("refresh_token")
+	id := token.RefreshID(value)
+	now := s.now().UTC()
+
+	rt, err := s.Store.GetRefreshToken(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errBadRefresh.WithDebug("unknown refresh token")
+	}
+	if err != nil {
+		return nil, errorf("oauth: get refresh token: %w", err)
+	}
+	// A token of another client or server is treated as unknown: revoking
+	// its family here would let anyone holding a leaked token cut it off.
+	if rt.ClientID != req.client.ID || rt.AuthServerID != req.server.ID {
+		return nil, errBadRefresh.WithDebug("refresh token of another client or server")
+	}
+
+	scopes := rt.Scopes
+	if raw := req.form.Get("scope"); raw != "" {
+		scopes = policy.ParseScope(raw)
+		for _, sc := range scopes {
+			if !slices.Contains(rt.Scopes, sc) {
+				return nil, oautherr.ErrInvalidScope.WithDescription("The requested scopes must be a subset of the scopes originally granted.")
+			}
+		}
+		if !slices.Contains(scopes, policy.ScopeOpenID) && slices.ContainsFunc(scopes, policy.IsOIDCScope) {
+			return nil, oautherr.ErrInvalidScope.WithDescription("Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope.")
+		}
+	}
+
+	user, err := s.Store.GetUser(ctx, rt.UserID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && user.Status != store.UserActive) {
+		return nil, errBadRefresh.WithDebug("user gone or not active")
+	}
+	if err != nil {
+		return nil, errorf("oauth: get user: %w", err)
+	}
+	// The policy is evaluated again: a user removed from the client or a
+	// rule withdrawn stops refreshing. Refresh tokens come from the password
+	// grant, so the rule must still allow it.
+	d, err := s.Policy.Decide(ctx, policy.Request{Server: req.server, Client: req.client, User: &user, Grant: policy.GrantPassword, Scopes: scopes})
+	if err != nil {
+		return nil, err
+	}
+
+	rotate := req.client.RefreshRotation != store.RotationStatic
+	var newValue string
+	var successor *store.RefreshToken
+	if rotate {
+		var newID string
+		newValue, newID = token.NewRefreshValue()
+		successor = &store.RefreshToken{ID: newID, FamilyID: rt.FamilyID, AuthServerID: rt.AuthServerID, ClientID: rt.ClientID,
+			UserID: rt.UserID, Scopes: rt.Scopes, AuthTime: rt.AuthTime, IssuedAt: now, ExpiresAt: rt.ExpiresAt,
+			IdleWindow: d.Lifetimes.RefreshWindow}
+	}
+	_, err = s.Store.UseRefreshToken(ctx, id, func(cur store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
+		if !cur.RevokedAt.IsZero() || token.RefreshExpired(cur, now) {
+			return cur, nil, errBadRefresh.WithDebug("revoked or expired")
+		}
+		if !cur.RotatedAt.IsZero() {
+			leeway := req.client.RefreshLeeway
+			if leeway > 0 && now.Sub(cur.RotatedAt) <= leeway && successor != nil {
+				// A retry inside the leeway: served with a sibling token,
+				// the earlier successor left alone.
+				return cur, successor, nil
+			}
+			return cur, nil, errReuse
+		}
+		cur.LastUsedAt = now
+		if successor != nil {
+			cur.RotatedAt, cur.ReplacedBy = now, successor.ID
+		}
+		return cur, successor, nil
+	})
+	if errors.Is(err, errReuse) {
+		if rerr := s.Store.RevokeFamily(ctx, rt.FamilyID, now); rerr != nil {
+			return nil, errorf("oauth: revoke reused family: %w", rerr)
+		}
+		s.Logger.WarnContext(ctx, "refresh token reuse detected; family revoked", "client_id", req.client.ID, "user_id", rt.UserID)
+		return nil, errBadRefresh.WithDebug("reuse after leeway")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !rotate {
+		newValue = value
+	}
+	d.Scopes = scopes
+	return s.issue(ctx, req, issuance{user: &user, decision: d, authTime: rt.AuthTime, familyID: rt.FamilyID, refresh: newValue})
+}

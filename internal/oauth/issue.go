@@ -1,0 +1,71 @@
+package oauth
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/policy"
+	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/token"
+)
+
+// issuance is what a grant asks issue to mint.
+type issuance struct {
+	user     *store.User // nil for client credentials
+	decision policy.Decision
+	authTime time.Time
+	// familyID and refresh are set when a refresh token goes with the
+	// answer: the access token is recorded under the family so that
+	// revoking the family revokes it.
+	familyID string
+	refresh  string
+}
+
+// issue mints the access token (and the ID token when openid was granted to
+// a user), records the access token for its refresh family, and builds the
+// RFC 6749 section 5.1 answer.
+func (s *Server) issue(ctx context.Context, req *tokenRequest, in issuance) (*tokenResponse, error) {
+	d := in.decision
+	issued, err := s.Minter.Mint(ctx, token.Request{
+		AuthServerID: req.server.ID, Issuer: req.server.Issuer, Audience: req.server.Audience,
+		ClientID: req.client.ID, User: in.user, Scopes: d.Scopes,
+		AccessTTL: d.Lifetimes.Access, IDTTL: d.Lifetimes.ID, AuthTime: in.authTime, AMR: []string{"pwd"},
+		IDToken:     in.user != nil && slices.Contains(d.Scopes, policy.ScopeOpenID),
+		ExtraAccess: d.AccessClaims, ExtraID: d.IDClaims,
+	})
+	if err != nil {
+		return nil, errorf("oauth: mint tokens: %w", err)
+	}
+	if in.familyID != "" {
+		rec := store.TokenRecord{JTI: issued.AccessJTI, FamilyID: in.familyID, ClientID: req.client.ID, ExpiresAt: issued.AccessExp}
+		if err := s.Store.RecordToken(ctx, rec); err != nil {
+			return nil, errorf("oauth: record access token: %w", err)
+		}
+	}
+	return &tokenResponse{TokenType: "Bearer", ExpiresIn: int64(d.Lifetimes.Access.Seconds()), AccessToken: issued.AccessToken,
+		Scope: strings.Join(d.Scopes, " "), RefreshToken: in.refresh, IDToken: issued.IDToken}, nil
+}
+
+// wantsRefresh reports whether a refresh token goes with the answer:
+// offline_access was granted and the client may use the refresh grant.
+func wantsRefresh(c store.Client, scopes []string) bool {
+	return slices.Contains(scopes, policy.ScopeOfflineAccess) && slices.Contains(c.GrantTypes, policy.GrantRefreshToken)
+}
+
+// newFamily stores the first refresh token of a new family and returns its
+// value and family id.
+func (s *Server) newFamily(ctx context.Context, req *tokenRequest, user store.User, d policy.Decision, authTime time.Time) (value, familyID string, err error) {
+	value, id := token.NewRefreshValue()
+	now := s.now().UTC()
+	rt := store.RefreshToken{ID: id, FamilyID: id, AuthServerID: req.server.ID, ClientID: req.client.ID, UserID: user.ID,
+		Scopes: d.Scopes, AuthTime: authTime, IssuedAt: now, IdleWindow: d.Lifetimes.RefreshWindow}
+	if d.Lifetimes.Refresh > 0 {
+		rt.ExpiresAt = now.Add(d.Lifetimes.Refresh)
+	}
+	if err := s.Store.CreateRefreshToken(ctx, rt); err != nil {
+		return "", "", errorf("oauth: store refresh token: %w", err)
+	}
+	return value, id, nil
+}
