@@ -518,7 +518,7 @@ func TestOrgAuthorizationServer(t *testing.T) {
 	if r := e.get(e.srv.URL + "/oauth2/org/v1/keys"); r.status != http.StatusNotFound {
 		t.Fatalf("the org record is reachable as a custom server: %d", r.status)
 	}
-	if !strings.HasPrefix(e.get(e.srv.URL + "/.well-known/oauth-authorization-server").raw, `{"issuer":"`+e.srv.URL+`"`) {
+	if !strings.HasPrefix(e.get(e.srv.URL+"/.well-known/oauth-authorization-server").raw, `{"issuer":"`+e.srv.URL+`"`) {
 		t.Fatal("org OAuth metadata")
 	}
 }
