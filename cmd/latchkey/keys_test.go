@@ -34,7 +34,7 @@ func keysDB(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	if err := a.Bootstrap(context.Background()); err != nil {
+	if _, err := a.Bootstrap(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return db

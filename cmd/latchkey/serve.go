@@ -93,8 +93,12 @@ func runServe(cmd *cobra.Command, cfg config.Config, dev bool) error {
 		return err
 	}
 	defer a.Close()
-	if err := a.Bootstrap(ctx); err != nil {
+	rep, err := a.Bootstrap(ctx)
+	if err != nil {
 		return err
+	}
+	for _, line := range rep {
+		logger.Info("setup: " + line)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -28,6 +28,7 @@ import (
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/provision"
 	"github.com/latchkey/latchkey/internal/secrets"
+	"github.com/latchkey/latchkey/internal/setup"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/store/sqlite"
 	"github.com/latchkey/latchkey/internal/token"
@@ -177,9 +178,19 @@ func orgID(masterKey []byte) (string, error) {
 // Close releases the store.
 func (a *App) Close() error { return a.Store.Close() }
 
-// Bootstrap makes sure the default authorization server and its key exist.
-func (a *App) Bootstrap(ctx context.Context) error {
-	return a.Provision.EnsureDefaults(ctx)
+// Bootstrap makes sure the defaults exist (the Everyone group, the org and
+// default authorization servers with their keys and the default policy)
+// and applies the configuration's setup section. It returns what the setup
+// changed.
+func (a *App) Bootstrap(ctx context.Context) (setup.Report, error) {
+	if err := a.Provision.EnsureDefaults(ctx); err != nil {
+		return nil, err
+	}
+	rep, err := setup.Apply(ctx, a.Provision, a.Config.Setup)
+	if err != nil {
+		return rep, fmt.Errorf("app: apply the config's setup: %w", err)
+	}
+	return rep, nil
 }
 
 // Serve serves HTTP on ln until ctx is done, then shuts down gracefully,

@@ -37,7 +37,7 @@ func (a *App) EnsureDemo(ctx context.Context, path string) (Demo, error) {
 		return Demo{}, err
 	}
 	d := Demo{Username: DemoLogin, Password: ids.Alnum(20)}
-	c, secret, err := a.Provision.CreateClient(ctx, provision.ClientInput{Name: "Latchkey Demo App"})
+	c, secret, err := a.Provision.CreateClient(ctx, provision.ClientInput{Name: "Latchkey Demo App", GrantTypes: []string{"password", "refresh_token"}})
 	if err != nil {
 		return Demo{}, err
 	}

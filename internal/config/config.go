@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/latchkey/latchkey/internal/setup"
 )
 
 // Config is the whole configuration.
@@ -33,7 +35,10 @@ type Config struct {
 	Log      Log      `yaml:"log"`
 	Password Password `yaml:"password"`
 	Tokens   Tokens   `yaml:"tokens"`
-	Keys     Keys     `yaml:"keys"`
+	// Setup declares groups and authorization servers with their scopes,
+	// claims and policies; serve applies it at every start (package setup).
+	Setup setup.Setup `yaml:"setup"`
+	Keys  Keys        `yaml:"keys"`
 }
 
 // Log configures logging.

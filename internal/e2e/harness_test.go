@@ -66,7 +66,7 @@ func startAppWith(t testing.TB, cfg config.Config, opts app.Options) (*httptest.
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Bootstrap(context.Background()); err != nil {
+	if _, err := a.Bootstrap(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	srv.Config.Handler = a.Handler

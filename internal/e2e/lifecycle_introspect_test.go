@@ -53,7 +53,7 @@ func newLifecycleEnv(t *testing.T, configure func(*app.App)) (*env, *lifecycleCl
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Bootstrap(context.Background()); err != nil {
+	if _, err := a.Bootstrap(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if configure != nil {
