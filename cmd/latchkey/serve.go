@@ -114,6 +114,7 @@ func runServe(cmd *cobra.Command, cfg config.Config, dev bool) error {
 		printDemo(cmd.OutOrStdout(), cfg.BaseURL, d)
 	}
 	go a.RunKeyRotation(ctx)
+	go a.RunHousekeeping(ctx)
 	return a.Serve(ctx, ln, 15*time.Second)
 }
 

@@ -46,6 +46,15 @@ type App struct {
 	OAuth     *oauth.Server
 	UserInfo  *oidc.UserInfo
 	Handler   http.Handler
+	// Now is the clock every service was built with.
+	Now func() time.Time
+}
+
+func (a *App) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
 }
 
 // Options are what a caller may inject, mostly for tests.
@@ -152,7 +161,7 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 	lc := &oauth.Lifecycle{Server: oa, Verifier: verifier}
 	ui := &oidc.UserInfo{Policy: pol, Store: st, Verifier: verifier, Logger: logger, Realm: oa.Realm}
 	return &App{
-		Config: cfg, Logger: logger, Store: st, Hasher: hasher, Keys: km, Policy: pol,
+		Config: cfg, Logger: logger, Store: st, Hasher: hasher, Keys: km, Policy: pol, Now: now,
 		Provision: &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Sealer: sealer, Now: now},
 		OAuth:     oa,
 		UserInfo:  ui,

@@ -522,3 +522,21 @@ func TestOrgAuthorizationServer(t *testing.T) {
 		t.Fatal("org OAuth metadata")
 	}
 }
+
+// TestHousekeepingDeletesExpired: expired refresh tokens are deleted by
+// the housekeeping pass that serve runs.
+func TestHousekeepingDeletesExpired(t *testing.T) {
+	e := newRefreshEnv(t, nil)
+	ctx := context.Background()
+	rt := e.login("openid offline_access").body["refresh_token"].(string)
+	e.app.Housekeep(ctx)
+	if r := e.refresh(rt, ""); r.status != 200 {
+		t.Fatalf("a live token was deleted: %d %s", r.status, r.raw)
+	}
+	e.clock.Advance(8 * 24 * time.Hour)
+	e.app.Housekeep(ctx)
+	rows, err := e.app.Store.DeleteExpired(ctx, e.clock.Now())
+	if err != nil || rows != 0 {
+		t.Fatalf("housekeeping left %d expired rows (%v)", rows, err)
+	}
+}
