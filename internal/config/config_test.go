@@ -1,0 +1,102 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "latchkey.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaultsValidate(t *testing.T) {
+	t.Parallel()
+	c, err := Load("", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.BaseURL != "http://127.0.0.1:8080" || c.DB != "latchkey.db" || c.Tokens.AccessTokenLifetime.Duration != time.Hour ||
+		c.Password.MemoryKiB != 19456 || c.Keys.PublishExpiredFor.Duration != 24*time.Hour+time.Hour+5*time.Minute {
+		t.Fatalf("defaults %+v", c)
+	}
+}
+
+func TestFileThenEnv(t *testing.T) {
+	t.Parallel()
+	p := writeFile(t, `
+addr: 0.0.0.0:9000
+base_url: https://auth.example.com/
+db: /var/lib/latchkey/latchkey.db
+log: {level: debug, format: json}
+tokens:
+  access_token_lifetime: 30m
+setup:
+  groups: [{name: Finance}]
+`)
+	c, err := Load(p, env(map[string]string{"LATCHKEY_DB": "/tmp/other.db", "LATCHKEY_ID_TOKEN_LIFETIME": "15m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "0.0.0.0:9000" || c.BaseURL != "https://auth.example.com" || c.DB != "/tmp/other.db" || c.Log.Format != "json" ||
+		c.Tokens.AccessTokenLifetime.Duration != 30*time.Minute || c.Tokens.IDTokenLifetime.Duration != 15*time.Minute ||
+		len(c.Setup.Groups) != 1 {
+		t.Fatalf("%+v", c)
+	}
+}
+
+func TestUnknownKeysAndBadValues(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{"adress: x\n", "tokens:\n  access_token_lifetme: 1h\n", "tokens:\n  access_token_lifetime: soon\n", "setup:\n  groupz: []\n"} {
+		if _, err := Load(writeFile(t, body), env(nil)); err == nil {
+			t.Errorf("Load(%q) accepted", body)
+		}
+	}
+	if _, err := Load("", env(map[string]string{"LATCHKEY_ACCESS_TOKEN_LIFETIME": "forever"})); err == nil {
+		t.Error("bad env duration accepted")
+	}
+	bad := []func(*Config){
+		func(c *Config) { c.BaseURL = "ftp://x" },
+		func(c *Config) { c.BaseURL = "https://x/?q=1" },
+		func(c *Config) { c.DB = "" },
+		func(c *Config) { c.Log.Level = "loud" },
+		func(c *Config) { c.Log.Format = "xml" },
+		func(c *Config) { c.Tokens.AccessTokenLifetime.Duration = time.Minute },
+		func(c *Config) { c.Tokens.IDTokenLifetime.Duration = 48 * time.Hour },
+		func(c *Config) { c.Password.Iterations = 0 },
+		func(c *Config) { c.Password.Workers = -1 },
+	}
+	for i, mod := range bad {
+		c := Default()
+		mod(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("case %d: Validate accepted", i)
+		}
+	}
+}
+
+func TestStringHidesSecrets(t *testing.T) {
+	t.Parallel()
+	c := Default()
+	c.MasterKey = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA=="
+	c.DB = "postgres://latchkey:hunter2@db.example.com/latchkey"
+	s := c.String()
+	if strings.Contains(s, c.MasterKey) || strings.Contains(s, "hunter2") {
+		t.Fatalf("String leaks a secret: %s", s)
+	}
+}
