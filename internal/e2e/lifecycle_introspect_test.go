@@ -670,3 +670,37 @@ func TestUserInfoErrors(t *testing.T) {
 	check(t, e.userinfo("GET", "", access, ""), 401, "invalid_token",
 		realm+`, error="invalid_token", error_description="The access token is expired."`)
 }
+
+// TestLifecycleAtOrgServer: the org server (issuer {base}, endpoints under
+// {base}/oauth2/v1) serves the same endpoints for its own tokens only.
+func TestLifecycleAtOrgServer(t *testing.T) {
+	e := newEnv(t)
+	org := *e
+	org.issuer, org.tokenURL = e.srv.URL, e.srv.URL+"/oauth2/v1/token"
+	orgEndpoints := e.srv.URL + "/oauth2"
+	access, id := org.grant("openid email")
+	defaultAccess, _ := e.grant("openid")
+
+	r := org.lifecycle(orgEndpoints, "introspect", e.postCaller(), access, "")
+	wantActive(t, "org token at the org server", r)
+	if r.body["iss"] != e.srv.URL || r.body["uid"] != e.userID {
+		t.Fatalf("introspection %v", r.body)
+	}
+	wantActive(t, "org id token", org.lifecycle(orgEndpoints, "introspect", e.basicCaller(), id, ""))
+	wantInactive(t, "default's token at the org server", org.lifecycle(orgEndpoints, "introspect", e.basicCaller(), defaultAccess, ""))
+	wantInactive(t, "org token at default", e.introspect(e.basicCaller(), access, ""))
+
+	req, _ := http.NewRequest(http.MethodGet, orgEndpoints+"/v1/userinfo", nil)
+	req.Header.Set("Authorization", "Bearer "+access)
+	if r := e.do(req); r.status != 200 || r.body["sub"] != e.userID || r.body["email"] != e.username {
+		t.Fatalf("org userinfo: %d %s", r.status, r.raw)
+	}
+	if r := e.userinfo(http.MethodGet, "", access, ""); r.status != 401 {
+		t.Fatalf("org token at default's userinfo: %d %s", r.status, r.raw)
+	}
+
+	if r := org.lifecycle(orgEndpoints, "revoke", e.basicCaller(), access, ""); r.status != 200 || r.raw != "" {
+		t.Fatalf("org revoke: %d %s", r.status, r.raw)
+	}
+	wantInactive(t, "revoked org token", org.lifecycle(orgEndpoints, "introspect", e.basicCaller(), access, ""))
+}
