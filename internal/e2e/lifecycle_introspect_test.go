@@ -704,3 +704,34 @@ func TestLifecycleAtOrgServer(t *testing.T) {
 	}
 	wantInactive(t, "revoked org token", org.lifecycle(orgEndpoints, "introspect", e.basicCaller(), access, ""))
 }
+
+// TestPublicClientIntrospectsOwnTokensOnly: a public client proves only a
+// client id anyone can read, so it learns nothing about other clients'
+// tokens (RFC 7662 section 2.1, token scanning), but may check its own and
+// revoke them.
+func TestPublicClientIntrospectsOwnTokensOnly(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	spa, _, err := e.app.Provision.CreateClient(ctx, provision.ClientInput{Name: "spa", AuthMethod: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := caller{id: spa.ID, post: true}
+	form := e.passwordForm("openid")
+	form.Set("client_id", spa.ID)
+	r := e.post(e.tokenURL, form.Encode(), nil)
+	if r.status != 200 {
+		t.Fatalf("public client grant: %d %s", r.status, r.raw)
+	}
+	own, ownID := r.body["access_token"].(string), r.body["id_token"].(string)
+	others, othersID := e.grant("openid")
+
+	wantActive(t, "public client, own access token", e.introspect(pub, own, ""))
+	wantActive(t, "public client, own id token", e.introspect(pub, ownID, ""))
+	wantInactive(t, "public client, another client's access token", e.introspect(pub, others, ""))
+	wantInactive(t, "public client, another client's id token", e.introspect(pub, othersID, ""))
+	wantActive(t, "confidential client, the public client's token", e.introspect(e.postCaller(), own, ""))
+
+	e.revoke(pub, own, "")
+	wantInactive(t, "public client's revoked token", e.introspect(e.postCaller(), own, ""))
+}

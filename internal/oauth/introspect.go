@@ -132,16 +132,26 @@ func (l *Lifecycle) introspectJWT(ctx context.Context, q *lifecycleRequest) (*in
 		return nil, errorf("oauth: introspect: %w", err)
 	}
 	switch {
-	case c.IsAccess():
+	case c.IsAccess() && mayIntrospect(q.client, c.ClientID):
 		return l.introspectAccess(ctx, c)
-	case c.IsID():
+	case c.IsID() && mayIntrospect(q.client, c.Audience):
 		return l.introspectID(ctx, c)
 	}
 	return inactive, nil
 }
 
-// introspectAccess: any client of this server may introspect an access
-// token (a resource server asks about tokens issued to other clients).
+// mayIntrospect reports whether client may learn about a token issued to
+// issuedTo. A confidential client may ask about any client's tokens (a
+// resource server introspects the tokens it receives). A public client
+// (method none) proves nothing but a client id anyone can read, so it may
+// ask only about its own: RFC 7662 section 2.1 requires authorization to
+// prevent token scanning.
+func mayIntrospect(client store.Client, issuedTo string) bool {
+	return issuedTo == client.ID || configuredMethod(client) != AuthNone
+}
+
+// introspectAccess answers for an access token; revoked tokens and tokens
+// of users who are no longer ACTIVE are inactive.
 func (l *Lifecycle) introspectAccess(ctx context.Context, c *token.Claims) (*introspection, error) {
 	revoked, err := l.revoked(ctx, c.JTI)
 	if err != nil || revoked {
