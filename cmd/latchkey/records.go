@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -160,6 +161,7 @@ func newClientsCreateCmd(g *globals) *cobra.Command {
 	var in provision.ClientInput
 	var asJSON bool
 	var jwksFile string
+	var leeway time.Duration
 	cmd := &cobra.Command{
 		Use:   "create --name NAME [--grant-types password] [--auth-method METHOD] [--jwks-file PATH | --jwks-uri URL] [--json]",
 		Short: "Create a client; its secret, if it has one, is printed once",
@@ -177,6 +179,9 @@ keyed hash (sealed with the master key too for client_secret_jwt) and cannot
 be shown again. none and private_key_jwt clients have no secret.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("refresh-leeway") {
+				in.RefreshLeeway = &leeway
+			}
 			if jwksFile != "" {
 				b, err := os.ReadFile(jwksFile)
 				if err != nil {
@@ -220,6 +225,9 @@ be shown again. none and private_key_jwt clients have no secret.`,
 	f.StringVar(&in.AuthMethod, "auth-method", oauth.AuthSecretBasic, "token endpoint auth method: "+strings.Join(oauth.AuthMethods, ", "))
 	f.StringVar(&jwksFile, "jwks-file", "", "private_key_jwt: a file holding the client's public JWK Set (each key with a kid)")
 	f.StringVar(&in.JWKSURI, "jwks-uri", "", "private_key_jwt: the https URL where the client publishes its JWK Set")
+	f.StringVar(&in.RefreshRotation, "refresh-rotation", "ROTATE", "refresh tokens: ROTATE (a new one at each use) or STATIC")
+	f.DurationVar(&leeway, "refresh-leeway", 30*time.Second, "how long a rotated refresh token may be retried, 0s to 60s")
+	f.BoolVar(&in.NoEveryone, "no-everyone", false, "do not assign the client to the Everyone group (assign users or groups with: clients assign)")
 	f.BoolVar(&asJSON, "json", false, "print the client as one JSON object in Okta's app shape (client_secret included this once)")
 	cmd.MarkFlagsMutuallyExclusive("jwks-file", "jwks-uri")
 	_ = cmd.MarkFlagRequired("name")

@@ -91,6 +91,14 @@ func TestClientsCLI(t *testing.T) {
 	if _, err := runCLI(t, "", "clients", "create", "--db", db, "--name", "x", "--grant-types", "implicit"); err == nil {
 		t.Fatal("unsupported grant accepted")
 	}
+	out = mustCLI(t, "", "clients", "create", "--db", db, "--name", "static", "--grant-types", "password,refresh_token",
+		"--refresh-rotation", "STATIC", "--refresh-leeway", "0s", "--json")
+	if !strings.Contains(out, `"rotation_type": "STATIC"`) || !strings.Contains(out, `"leeway": 0`) {
+		t.Fatalf("refresh settings:\n%s", out)
+	}
+	if _, err := runCLI(t, "", "clients", "create", "--db", db, "--name", "x", "--refresh-leeway", "2m"); err == nil {
+		t.Fatal("a 2-minute leeway accepted")
+	}
 }
 
 // TestAuthorizationServerCLI builds a custom server, its scope, claim,

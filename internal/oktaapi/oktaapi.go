@@ -4,6 +4,7 @@
 package oktaapi
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/store"
@@ -88,6 +89,17 @@ type OAuthClientSettings struct {
 	GrantTypes      []string `json:"grant_types"`
 	ResponseTypes   []string `json:"response_types"`
 	ApplicationType string   `json:"application_type"`
+	// JWKS (inline public keys) or JWKSURI: a private_key_jwt client's keys.
+	JWKS    json.RawMessage `json:"jwks,omitempty"`
+	JWKSURI string          `json:"jwks_uri,omitempty"`
+	// Refresh token rotation and leeway, as Okta's refresh_token settings.
+	RefreshToken *RefreshSettings `json:"refresh_token,omitempty"`
+}
+
+// RefreshSettings are a client's refresh token rotation settings.
+type RefreshSettings struct {
+	RotationType string `json:"rotation_type"`
+	LeewaySecs   int    `json:"leeway"`
 }
 
 // FromClient renders a client; secret is shown only when non-empty (on create).
@@ -96,11 +108,16 @@ func FromClient(c store.Client, secret string) App {
 	if grants == nil {
 		grants = []string{}
 	}
-	return App{ID: c.ID, Name: "oidc_client", Label: c.Name, Status: c.Status, Created: c.CreatedAt.UTC(), LastUpdated: c.UpdatedAt.UTC(),
+	app := App{ID: c.ID, Name: "oidc_client", Label: c.Name, Status: c.Status, Created: c.CreatedAt.UTC(), LastUpdated: c.UpdatedAt.UTC(),
 		SignOnMode: "OPENID_CONNECT",
 		Credentials: AppCredentials{OAuthClient: OAuthClientCredentials{ClientID: c.ID, ClientSecret: secret,
 			TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, AutoKeyRotation: true}},
-		Settings: AppSettings{OAuthClient: OAuthClientSettings{GrantTypes: grants, ResponseTypes: []string{}, ApplicationType: appType(grants)}}}
+		Settings: AppSettings{OAuthClient: OAuthClientSettings{GrantTypes: grants, ResponseTypes: []string{}, ApplicationType: appType(grants),
+			JWKS: json.RawMessage(c.JWKS), JWKSURI: c.JWKSURI}}}
+	if c.RefreshRotation != "" {
+		app.Settings.OAuthClient.RefreshToken = &RefreshSettings{RotationType: c.RefreshRotation, LeewaySecs: int(c.RefreshLeeway.Seconds())}
+	}
+	return app
 }
 
 // appType is Okta's application_type: native for apps that log users in
