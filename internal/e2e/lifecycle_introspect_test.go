@@ -107,7 +107,9 @@ func (e *env) lifecycle(issuer, endpoint string, c caller, tok, hint string) res
 	h := map[string]string{}
 	if c.post {
 		form.Set("client_id", c.id)
-		form.Set("client_secret", c.secret)
+		if c.secret != "" { // a public client sends its id alone
+			form.Set("client_secret", c.secret)
+		}
 	} else {
 		h["Authorization"] = basic(c.id, c.secret)
 	}
