@@ -737,3 +737,16 @@ func TestPublicClientIntrospectsOwnTokensOnly(t *testing.T) {
 	e.revoke(pub, own, "")
 	wantInactive(t, "public client's revoked token", e.introspect(e.postCaller(), own, ""))
 }
+
+// TestIntrospectTokenWithoutUser: a client credentials token has no user:
+// sub is the client id, and there is no username or uid.
+func TestIntrospectTokenWithoutUser(t *testing.T) {
+	e := newEnv(t)
+	issued := e.mint("default", nil, "openid")
+	r := e.introspect(e.postCaller(), issued.AccessToken, "")
+	wantActive(t, "client credentials token", r)
+	assertKeys(t, "introspection", r.body, []string{"active", "token_type", "scope", "client_id", "exp", "iat", "nbf", "sub", "aud", "iss", "jti"})
+	if r.body["sub"] != e.clientID || r.body["client_id"] != e.clientID || r.body["jti"] != issued.AccessJTI {
+		t.Fatalf("introspection %v", r.body)
+	}
+}
