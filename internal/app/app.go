@@ -159,7 +159,22 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 	oi := &oidc.Handlers{Policy: pol, Keys: km, Logger: logger, JWKSMaxAge: cfg.Tokens.JWKSMaxAge.Duration}
 	verifier := &token.Verifier{Keys: km, Now: now}
 	lc := &oauth.Lifecycle{Server: oa, Verifier: verifier}
-	ui := &oidc.UserInfo{Policy: pol, Store: st, Verifier: verifier, Logger: logger, Realm: oa.Realm}
+	ui := &oidc.UserInfo{Policy: pol, Store: st, Verifier: verifier, Logger: logger, Realm: oa.Realm,
+		Claims: func(ctx context.Context, srv policy.Server, user store.User, clientID string, scopes []string) (map[string]any, error) {
+			// The OIDC profile and email claims, then the server's custom
+			// identity claims; a custom claim never replaces a standard one.
+			out, err := pol.IdentityClaims(ctx, srv, user, clientID, scopes)
+			if err != nil {
+				return nil, err
+			}
+			if out == nil {
+				out = map[string]any{}
+			}
+			for k, v := range token.ProfileClaims(&user, scopes) {
+				out[k] = v
+			}
+			return out, nil
+		}}
 	return &App{
 		Config: cfg, Logger: logger, Store: st, Hasher: hasher, Keys: km, Policy: pol, Now: now,
 		Provision: &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Sealer: sealer, Now: now},

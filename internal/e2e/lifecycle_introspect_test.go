@@ -581,11 +581,11 @@ func TestUserInfoClaimsHook(t *testing.T) {
 	var mu sync.Mutex
 	var got []string
 	e, _ := newLifecycleEnv(t, func(a *app.App) {
-		a.UserInfo.Claims = func(_ context.Context, srv policy.Server, u store.User, scopes []string) map[string]any {
+		a.UserInfo.Claims = func(_ context.Context, srv policy.Server, u store.User, _ string, scopes []string) (map[string]any, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			got = append(got, srv.ID, u.ID, strings.Join(scopes, " "))
-			return map[string]any{"sub": "forged", "department": "engines"}
+			return map[string]any{"sub": "forged", "department": "engines"}, nil
 		}
 	})
 	access, _ := e.grant("openid email")

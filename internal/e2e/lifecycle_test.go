@@ -409,6 +409,17 @@ func TestCustomServerPasswordGrantAndClaims(t *testing.T) {
 	if _, ok := idc["nick"]; ok {
 		t.Fatal("identity claim without alwaysIncludeInToken in the ID token")
 	}
+	// Userinfo has the custom identity claims, whether or not they are
+	// always included in ID tokens, next to the standard ones.
+	ui, err := provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uic map[string]any
+	_ = ui.Claims(&uic)
+	if uic["nick"] != "Ada" || uic["sub"] != e.userID || uic["groups"] == nil {
+		t.Fatalf("userinfo claims %v", uic)
+	}
 	v, _ := verifier.New(verifier.Config{Issuer: issuer, Audience: "api://billing"})
 	c, err := v.Verify(ctx, tok.AccessToken)
 	if err != nil {

@@ -30,7 +30,7 @@ type UserInfo struct {
 	// Claims returns the claims of user that scopes allow, besides "sub"
 	// (which it cannot replace). Nil means token.ProfileClaims: profile and
 	// email.
-	Claims func(ctx context.Context, srv policy.Server, user store.User, scopes []string) map[string]any
+	Claims func(ctx context.Context, srv policy.Server, user store.User, clientID string, scopes []string) (map[string]any, error)
 }
 
 // Descriptions of the RFC 6750 errors userinfo answers with.
@@ -142,7 +142,9 @@ func (u *UserInfo) userinfo(r *http.Request, srv policy.Server) (map[string]any,
 	}
 	var claims map[string]any
 	if u.Claims != nil {
-		claims = u.Claims(ctx, srv, user, c.Scopes)
+		if claims, err = u.Claims(ctx, srv, user, c.ClientID, c.Scopes); err != nil {
+			return nil, err
+		}
 	} else {
 		claims = token.ProfileClaims(&user, c.Scopes)
 	}
