@@ -480,7 +480,7 @@ func newGroupsCmd(g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withApp(cmd, func(a *app.App) error {
-				gs, err := a.Store.ListGroups(cmd.Context(), store.Page{Limit: 1000})
+				gs, err := listAll(cmd.Context(), a.Store.ListGroups, func(g store.Group) string { return g.ID })
 				if err != nil {
 					return err
 				}

@@ -119,20 +119,13 @@ func newUsersListCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer a.Close()
+			users, err := listAll(cmd.Context(), a.Store.ListUsers, func(u store.User) string { return u.ID })
+			if err != nil {
+				return err
+			}
 			out := []oktaapi.User{}
-			var after string
-			for {
-				page, err := a.Store.ListUsers(cmd.Context(), store.Page{After: after, Limit: 200})
-				if err != nil {
-					return err
-				}
-				for _, u := range page {
-					out = append(out, oktaapi.FromUser(u))
-				}
-				if len(page) < 200 {
-					break
-				}
-				after = page[len(page)-1].ID
+			for _, u := range users {
+				out = append(out, oktaapi.FromUser(u))
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), out)
@@ -246,20 +239,13 @@ func newClientsListCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer a.Close()
+			clients, err := listAll(cmd.Context(), a.Store.ListClients, func(c store.Client) string { return c.ID })
+			if err != nil {
+				return err
+			}
 			out := []oktaapi.App{}
-			var after string
-			for {
-				page, err := a.Store.ListClients(cmd.Context(), store.Page{After: after, Limit: 200})
-				if err != nil {
-					return err
-				}
-				for _, c := range page {
-					out = append(out, oktaapi.FromClient(c, ""))
-				}
-				if len(page) < 200 {
-					break
-				}
-				after = page[len(page)-1].ID
+			for _, c := range clients {
+				out = append(out, oktaapi.FromClient(c, ""))
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), out)
@@ -275,4 +261,22 @@ func newClientsListCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of clients in Okta's app shape")
 	return cmd
+}
+
+// listAll reads every page of a paged store list.
+func listAll[T any](ctx context.Context, list func(context.Context, store.Page) ([]T, error), id func(T) string) ([]T, error) {
+	const size = 200
+	var out []T
+	after := ""
+	for {
+		page, err := list(ctx, store.Page{After: after, Limit: size})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < size {
+			return out, nil
+		}
+		after = id(page[len(page)-1])
+	}
 }

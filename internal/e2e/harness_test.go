@@ -10,7 +10,9 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/config"
@@ -57,6 +59,11 @@ func startApp(t testing.TB, cfg config.Config) (*httptest.Server, *app.App) {
 
 func startAppWith(t testing.TB, cfg config.Config, opts app.Options) (*httptest.Server, *app.App) {
 	t.Helper()
+	return startAppConfigured(t, cfg, opts, nil)
+}
+
+func startAppConfigured(t testing.TB, cfg config.Config, opts app.Options, configure func(*app.App)) (*httptest.Server, *app.App) {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	cfg.BaseURL = "http://" + srv.Listener.Addr().String()
 	if err := cfg.Validate(); err != nil {
@@ -69,6 +76,9 @@ func startAppWith(t testing.TB, cfg config.Config, opts app.Options) (*httptest.
 	if _, err := a.Bootstrap(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	if configure != nil {
+		configure(a)
+	}
 	srv.Config.Handler = a.Handler
 	srv.Start()
 	t.Cleanup(func() { srv.Close(); a.Close() })
@@ -77,8 +87,15 @@ func startAppWith(t testing.TB, cfg config.Config, opts app.Options) (*httptest.
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvWith(t, app.Options{}, nil)
+}
+
+// newEnvWith is newEnv with app options (a clock, a logger); configure,
+// when set, may change the app before it serves its first request.
+func newEnvWith(t testing.TB, opts app.Options, configure func(*app.App)) *env {
+	t.Helper()
 	cfg := testConfig(t, t.TempDir())
-	srv, a := startApp(t, cfg)
+	srv, a := startAppConfigured(t, cfg, opts, configure)
 	e := &env{t: t, srv: srv, app: a, cfg: cfg, issuer: srv.URL + "/oauth2/default", username: "ada@example.com", password: "correct horse battery"}
 	e.tokenURL = e.issuer + "/v1/token"
 	ctx := context.Background()
@@ -98,6 +115,28 @@ func newEnv(t testing.TB) *env {
 	}
 	e.userID = u.ID
 	return e
+}
+
+// testClock is a server's injected clock, moved by the test.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock() *testClock { return &testClock{now: time.Now().Truncate(time.Second)} }
+
+// Now is the clock's time.
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward.
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 // basic returns an Authorization header value per RFC 6749 section 2.3.1.

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -22,65 +21,18 @@ import (
 	"github.com/latchkey/latchkey/verifier"
 )
 
-// lifecycleClock is the injected clock of a lifecycle env; tests move it.
-type lifecycleClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *lifecycleClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *lifecycleClock) advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 // newClockEnv is newEnv on a server whose clock the test controls.
-func newClockEnv(t *testing.T) (*env, *lifecycleClock) {
+func newClockEnv(t *testing.T) (*env, *testClock) {
 	t.Helper()
 	return newLifecycleEnv(t, nil)
 }
 
 // newLifecycleEnv is newClockEnv; configure, when set, may change the app
 // before it serves its first request.
-func newLifecycleEnv(t *testing.T, configure func(*app.App)) (*env, *lifecycleClock) {
+func newLifecycleEnv(t *testing.T, configure func(*app.App)) (*env, *testClock) {
 	t.Helper()
-	clk := &lifecycleClock{t: time.Now().Truncate(time.Second)}
-	cfg := testConfig(t, t.TempDir())
-	srv := httptest.NewUnstartedServer(nil)
-	cfg.BaseURL = "http://" + srv.Listener.Addr().String()
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.Open(context.Background(), cfg, app.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Bootstrap(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if configure != nil {
-		configure(a)
-	}
-	srv.Config.Handler = a.Handler
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); a.Close() })
-	e := &env{t: t, srv: srv, app: a, cfg: cfg, issuer: srv.URL + "/oauth2/default", username: "ada@example.com", password: "correct horse battery"}
-	e.tokenURL = e.issuer + "/v1/token"
-	ctx := context.Background()
-	c, secret, err := a.Provision.CreateClient(ctx, provision.ClientInput{Name: "test app"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.clientID, e.clientSecret = c.ID, secret
-	pc, psecret, err := a.Provision.CreateClient(ctx, provision.ClientInput{Name: "post app", AuthMethod: "client_secret_post"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.postClientID, e.postSecret = pc.ID, psecret
-	u, err := a.Provision.CreateUser(ctx, provision.UserInput{Login: e.username, Email: e.username, FirstName: "Ada", LastName: "Lovelace", Password: e.password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.userID = u.ID
-	return e, clk
+	clk := newTestClock()
+	return newEnvWith(t, app.Options{Now: clk.Now}, configure), clk
 }
 
 // caller is a client calling introspect or revoke with its own method.
@@ -245,9 +197,9 @@ func TestIntrospectAccessToken(t *testing.T) {
 	}
 	// The last second of its life it is active; at exp it is not (the
 	// issuer's clock decides, with no leeway).
-	clk.advance(time.Hour - time.Second)
+	clk.Advance(time.Hour - time.Second)
 	wantActive(t, "access token 1s before exp", e.introspect(e.basicCaller(), access, ""))
-	clk.advance(time.Second)
+	clk.Advance(time.Second)
 	wantInactive(t, "access token at exp", e.introspect(e.basicCaller(), access, ""))
 }
 
@@ -400,7 +352,7 @@ func TestIntrospectRefreshTokens(t *testing.T) {
 	if r.body["exp"] != float64(now.Add(24*time.Hour).Unix()) {
 		t.Fatalf("exp %v, want the absolute expiry (earlier than the idle deadline)", r.body["exp"])
 	}
-	clk.advance(7*24*time.Hour - time.Hour)
+	clk.Advance(7*24*time.Hour - time.Hour)
 	wantInactive(t, "idle past the window since the last use", e.introspect(e.basicCaller(), used, ""))
 }
 
@@ -668,7 +620,7 @@ func TestUserInfoErrors(t *testing.T) {
 	}
 	check(t, e.userinfo("GET", "", access, ""), 401, "invalid_token", invalid)
 
-	clk.advance(time.Hour)
+	clk.Advance(time.Hour)
 	check(t, e.userinfo("GET", "", access, ""), 401, "invalid_token",
 		realm+`, error="invalid_token", error_description="The access token is expired."`)
 }

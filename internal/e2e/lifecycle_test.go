@@ -19,54 +19,25 @@ import (
 	"github.com/latchkey/latchkey/verifier"
 )
 
-// refreshClock is a settable time source for the server under test.
-type refreshClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *refreshClock { return &refreshClock{now: time.Now().Truncate(time.Second)} }
-
-func (c *refreshClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *refreshClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // refreshEnv is an env whose clients may refresh, on an injected clock.
 type refreshEnv struct {
 	*env
-	clock *refreshClock
+	clock *testClock
 }
 
 func newRefreshEnv(t *testing.T, mod func(*provision.ClientInput)) *refreshEnv {
 	t.Helper()
-	c := newClock()
-	cfg := testConfig(t, t.TempDir())
-	srv, a := startAppWith(t, cfg, app.Options{Now: c.Now})
-	e := &env{t: t, srv: srv, app: a, cfg: cfg, issuer: srv.URL + "/oauth2/default", username: "ada@example.com", password: "correct horse battery"}
-	e.tokenURL = e.issuer + "/v1/token"
-	ctx := context.Background()
+	c := newTestClock()
+	e := newEnvWith(t, app.Options{Now: c.Now}, nil)
 	in := provision.ClientInput{Name: "refreshing app", GrantTypes: []string{"password", "refresh_token"}}
 	if mod != nil {
 		mod(&in)
 	}
-	cl, secret, err := a.Provision.CreateClient(ctx, in)
+	cl, secret, err := e.app.Provision.CreateClient(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.clientID, e.clientSecret = cl.ID, secret
-	u, err := a.Provision.CreateUser(ctx, provision.UserInput{Login: e.username, Email: e.username, FirstName: "Ada", LastName: "Lovelace", Password: e.password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.userID = u.ID
 	return &refreshEnv{env: e, clock: c}
 }
 

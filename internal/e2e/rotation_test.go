@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,46 +14,8 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/latchkey/latchkey/internal/app"
-	"github.com/latchkey/latchkey/internal/provision"
 	"github.com/latchkey/latchkey/verifier"
 )
-
-// testClock is the server's injected clock, moved by the test.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// newEnvWith is newEnv with app options (a clock, a logger).
-func newEnvWith(t *testing.T, opts app.Options) *env {
-	t.Helper()
-	cfg := testConfig(t, t.TempDir())
-	srv, a := startAppWith(t, cfg, opts)
-	e := &env{t: t, srv: srv, app: a, cfg: cfg, issuer: srv.URL + "/oauth2/default", username: "ada@example.com", password: "correct horse battery"}
-	e.tokenURL = e.issuer + "/v1/token"
-	ctx := context.Background()
-	c, secret, err := a.Provision.CreateClient(ctx, provision.ClientInput{Name: "test app"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.clientID, e.clientSecret = c.ID, secret
-	if _, err := a.Provision.CreateUser(ctx, provision.UserInput{Login: e.username, Password: e.password}); err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
 
 // accessToken gets an access token with the password grant and returns it
 // with the kid of its header.
@@ -106,7 +67,7 @@ func TestKeyRotation(t *testing.T) {
 	// The server's clock runs a little behind, so moving it on by the
 	// signer's recheck period keeps tokens valid for the real-time verifier.
 	clock := &testClock{now: time.Now().Add(-10 * time.Minute)}
-	e := newEnvWith(t, app.Options{Now: clock.Now})
+	e := newEnvWith(t, app.Options{Now: clock.Now}, nil)
 	ctx := context.Background()
 
 	before, active := e.accessToken()
@@ -203,7 +164,7 @@ func TestRunKeyRotation(t *testing.T) {
 	clock := &testClock{now: time.Now()}
 	rotated := make(chan slog.Record, 1)
 	logger := slog.New(rotationSignal{Handler: slog.DiscardHandler, rotated: rotated})
-	e := newEnvWith(t, app.Options{Now: clock.Now, Logger: logger})
+	e := newEnvWith(t, app.Options{Now: clock.Now, Logger: logger}, nil)
 	_, active := e.accessToken()
 
 	clock.Advance(90 * 24 * time.Hour)

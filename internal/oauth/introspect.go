@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -95,11 +94,7 @@ func (l *Lifecycle) Introspect(w http.ResponseWriter, r *http.Request) {
 		oautherr.Write(w, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
-	_ = json.NewEncoder(w).Encode(answer)
+	writeNoStore(w, answer)
 }
 
 func (l *Lifecycle) introspect(r *http.Request, srv policy.Server) (*introspection, error) {

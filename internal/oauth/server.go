@@ -104,11 +104,7 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 		oautherr.Write(w, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
-	_ = json.NewEncoder(w).Encode(resp)
+	writeNoStore(w, resp)
 }
 
 func (s *Server) token(r *http.Request, srv policy.Server) (*tokenResponse, error) {
@@ -169,3 +165,13 @@ func (s *Server) now() time.Time {
 
 // errorf wraps an internal failure; it reaches the client as server_error.
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// writeNoStore sends a JSON success answer with the no-store headers every
+// token, introspection and revocation answer carries (RFC 6749 section 5.1).
+func writeNoStore(w http.ResponseWriter, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	_ = json.NewEncoder(w).Encode(v)
+}
