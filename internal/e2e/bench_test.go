@@ -2,12 +2,15 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/internal/provision"
 	"github.com/latchkey/latchkey/internal/token"
 )
 
@@ -74,4 +77,75 @@ func BenchmarkPasswordGrantParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// serveBench runs one request through the real handler and fails unless it
+// answers 200.
+func serveBench(b *testing.B, h http.Handler, path, body, auth string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Authorization", auth)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusOK {
+		b.Fatalf("%s: %d %s", path, w.Code, w.Body.String())
+	}
+	return w
+}
+
+// BenchmarkRefreshGrant is one ROTATE refresh: lookup by hash, policy,
+// the atomic rotation (a write transaction), minting an access and an ID
+// token, and recording the access token.
+func BenchmarkRefreshGrant(b *testing.B) {
+	e := newEnv(b)
+	ctx := context.Background()
+	c, secret, err := e.app.Provision.CreateClient(ctx, provision.ClientInput{Name: "bench", GrantTypes: []string{"password", "refresh_token"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	auth := basic(c.ID, secret)
+	w := serveBench(b, e.app.Handler, "/oauth2/default/v1/token", e.passwordForm("openid offline_access").Encode(), auth)
+	var tok map[string]any
+	_ = json.Unmarshal(w.Body.Bytes(), &tok)
+	rt := tok["refresh_token"].(string)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := serveBench(b, e.app.Handler, "/oauth2/default/v1/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}.Encode(), auth)
+		_ = json.Unmarshal(w.Body.Bytes(), &tok)
+		rt = tok["refresh_token"].(string)
+	}
+}
+
+// BenchmarkClientCredentials is one client credentials grant on the
+// default server (one RS256 signature, no hashing).
+func BenchmarkClientCredentials(b *testing.B) {
+	e := newEnv(b)
+	ctx := context.Background()
+	if _, err := e.app.Provision.PutScope(ctx, provision.ScopeInput{AuthServerID: "default", Name: "jobs"}); err != nil {
+		b.Fatal(err)
+	}
+	c, secret, err := e.app.Provision.CreateClient(ctx, provision.ClientInput{Name: "m2m", GrantTypes: []string{"client_credentials"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	auth := basic(c.ID, secret)
+	b.ReportAllocs()
+	for b.Loop() {
+		serveBench(b, e.app.Handler, "/oauth2/default/v1/token", "grant_type=client_credentials&scope=jobs", auth)
+	}
+}
+
+// BenchmarkIntrospectAccessToken is one introspection of a live access
+// token: client authentication, RS256 verification, the revocation check.
+func BenchmarkIntrospectAccessToken(b *testing.B) {
+	e := newEnv(b)
+	auth := basic(e.clientID, e.clientSecret)
+	w := serveBench(b, e.app.Handler, "/oauth2/default/v1/token", e.passwordForm("openid").Encode(), auth)
+	var tok map[string]any
+	_ = json.Unmarshal(w.Body.Bytes(), &tok)
+	body := url.Values{"token": {tok["access_token"].(string)}, "token_type_hint": {"access_token"}}.Encode()
+	b.ReportAllocs()
+	for b.Loop() {
+		serveBench(b, e.app.Handler, "/oauth2/default/v1/introspect", body, auth)
+	}
 }
