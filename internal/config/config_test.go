@@ -100,3 +100,36 @@ func TestStringHidesSecrets(t *testing.T) {
 		t.Fatalf("String leaks a secret: %s", s)
 	}
 }
+
+// TestREADMEConfigLoads keeps the README's configuration block true: it
+// must load as written and equal the defaults.
+func TestREADMEConfigLoads(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(b), "## Configuration")
+	if !ok {
+		t.Fatal("README has no Configuration section")
+	}
+	_, block, ok := strings.Cut(after, "```yaml\n")
+	if !ok {
+		t.Fatal("no yaml block")
+	}
+	block, _, _ = strings.Cut(block, "```")
+	c, err := Load(writeFile(t, block), env(nil))
+	if err != nil {
+		t.Fatalf("the README's configuration does not load: %v", err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	d := Default()
+	if err := d.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.String() != d.String() || c.Keys != d.Keys || c.Tokens != d.Tokens || c.Password != d.Password || c.Log != d.Log {
+		t.Fatalf("the README's values differ from the defaults:\n%+v\n%+v", c, d)
+	}
+}
