@@ -141,6 +141,11 @@ func answerOrInactive(answer *Introspection) (*Introspection, error) {
 	if answer == nil {
 		return nil, reject(CheckIntrospection, ErrInactive, "the issuer answered active: false")
 	}
+	// An active ID or refresh token is not a bearer credential for an API:
+	// issuers (Okta, Latchkey) answer active for those too.
+	if t := answer.TokenType; t != "" && !strings.EqualFold(t, "Bearer") && !strings.EqualFold(t, "access_token") {
+		return nil, reject(CheckIntrospection, ErrInactive, "the token is not an access token (token_type "+t+")")
+	}
 	return answer, nil
 }
 

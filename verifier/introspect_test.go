@@ -184,3 +184,25 @@ func TestIntrospectFailures(t *testing.T) {
 		t.Error("NewIntrospector accepted a config without issuer or endpoint")
 	}
 }
+
+// TestIntrospectRefusesNonAccessTokens: issuers answer active for ID and
+// refresh tokens too; those are not bearer credentials for an API.
+func TestIntrospectRefusesNonAccessTokens(t *testing.T) {
+	t.Parallel()
+	for tokenType, wantOK := range map[string]bool{"Bearer": true, "access_token": true, "": true, "id_token": false, "refresh_token": false} {
+		body := `{"active":true,"token_type":"` + tokenType + `"}`
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(body)) }))
+		in, err := verifier.NewIntrospector(verifier.IntrospectorConfig{Endpoint: srv.URL, ClientID: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = in.Introspect(context.Background(), "tok")
+		if wantOK && err != nil {
+			t.Errorf("token_type %q: %v", tokenType, err)
+		}
+		if !wantOK && !errors.Is(err, verifier.ErrInactive) {
+			t.Errorf("token_type %q: err = %v, want ErrInactive", tokenType, err)
+		}
+		srv.Close()
+	}
+}

@@ -150,7 +150,7 @@ func TestAuthorizationServerCLI(t *testing.T) {
 	srv := serveDB(t, db)
 	issuer := srv.URL + "/oauth2/" + id
 	out = mustCLI(t, "pw-pw-pw-pw\n", "token", "--issuer", issuer, "--client-id", clientID, "--client-secret", secret,
-		"--username", "fin@example.com", "--password-stdin", "--scope", "invoices:read")
+		"--username", "fin@example.com", "--password-stdin", "--scope", "openid invoices:read")
 	var tok map[string]any
 	if err := json.Unmarshal([]byte(out), &tok); err != nil || tok["access_token"] == nil || tok["expires_in"] != float64(900) {
 		t.Fatalf("token: %v\n%s", err, out)

@@ -103,13 +103,44 @@ func TestRefreshWithOAuth2TokenSource(t *testing.T) {
 func TestRefreshNarrowsScope(t *testing.T) {
 	e := newRefreshEnv(t, nil)
 	r := e.login("openid offline_access profile email")
-	n := e.refresh(r.body["refresh_token"].(string), "openid email")
-	if n.status != 200 || n.body["scope"] != "openid email" {
+	n := e.refresh(r.body["refresh_token"].(string), "openid offline_access email")
+	if n.status != 200 || n.body["scope"] != "openid offline_access email" || n.body["refresh_token"] == nil {
 		t.Fatalf("%d %s", n.status, n.raw)
 	}
-	wide := e.refresh(n.body["refresh_token"].(string), "openid phone")
+	rt := n.body["refresh_token"].(string)
+	wide := e.refresh(rt, "openid phone")
 	if wide.status != 400 || wide.body["error"] != "invalid_scope" {
 		t.Fatalf("widening: %d %s", wide.status, wide.raw)
+	}
+	// Without offline_access: an access token, no refresh token, and the
+	// family is left as it was.
+	only := e.refresh(rt, "openid")
+	if only.status != 200 || only.body["scope"] != "openid" || only.body["refresh_token"] != nil {
+		t.Fatalf("narrowed without offline_access: %d %s", only.status, only.raw)
+	}
+	if again := e.refresh(rt, ""); again.status != 200 || again.body["refresh_token"] == nil {
+		t.Fatalf("the token stopped working after a narrowed refresh: %d %s", again.status, again.raw)
+	}
+}
+
+// TestRefreshDropsDeletedScopes: a scope deleted from the server is no
+// longer granted by refreshes of tokens that had it.
+func TestRefreshDropsDeletedScopes(t *testing.T) {
+	e := newRefreshEnv(t, nil)
+	ctx := context.Background()
+	if _, err := e.app.Provision.PutScope(ctx, provision.ScopeInput{AuthServerID: "default", Name: "payments:write"}); err != nil {
+		t.Fatal(err)
+	}
+	rt := e.login("openid offline_access payments:write").body["refresh_token"].(string)
+	if err := e.app.Store.DeleteScope(ctx, "default", "payments:write"); err != nil {
+		t.Fatal(err)
+	}
+	r := e.refresh(rt, "")
+	if r.status != 200 || r.body["scope"] != "openid offline_access" {
+		t.Fatalf("%d %s", r.status, r.raw)
+	}
+	if scp := verifyJWT(t, e.env, r.body["access_token"].(string))["scp"].([]any); len(scp) != 2 {
+		t.Fatalf("scp %v", scp)
 	}
 }
 
@@ -441,8 +472,8 @@ func TestPolicyErrors(t *testing.T) {
 	// A policy for other clients only: no policy matches this client.
 	as2, _ := e.app.Provision.CreateAuthServer(ctx, provision.AuthServerInput{Name: "empty", Audience: "api://empty"})
 	r = e.post(e.srv.URL+"/oauth2/"+as2.ID+"/v1/token", e.passwordForm("openid").Encode(), h)
-	if r.status != 401 || r.body["error"] != "access_denied" {
-		t.Fatalf("no policy: %d %s", r.status, r.raw)
+	if r.status != 401 || r.body["error"] != "access_denied" || r.header.Get("WWW-Authenticate") != `Basic realm="Latchkey"` {
+		t.Fatalf("no policy: %d %s %v", r.status, r.raw, r.header)
 	}
 }
 
@@ -520,5 +551,39 @@ func TestHousekeepingDeletesExpired(t *testing.T) {
 	rows, err := e.app.Store.DeleteExpired(ctx, e.clock.Now())
 	if err != nil || rows != 0 {
 		t.Fatalf("housekeeping left %d expired rows (%v)", rows, err)
+	}
+}
+
+// TestDeactivatedClientRetiresTokens: once a client is INACTIVE its access
+// and ID tokens introspect inactive and userinfo refuses them.
+func TestDeactivatedClientRetiresTokens(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	r := e.post(e.tokenURL, e.passwordForm("openid").Encode(), map[string]string{"Authorization": basic(e.clientID, e.clientSecret)})
+	if r.status != 200 {
+		t.Fatal(r.raw)
+	}
+	at, idt := r.body["access_token"].(string), r.body["id_token"].(string)
+	// The post client introspects: a confidential client may introspect
+	// other clients' access and ID tokens.
+	introspect := func(tok string) response {
+		return e.post(e.issuer+"/v1/introspect", url.Values{"token": {tok}, "client_id": {e.postClientID}, "client_secret": {e.postSecret}}.Encode(), nil)
+	}
+	if a, i := introspect(at), introspect(idt); a.body["active"] != true || i.body["active"] != true {
+		t.Fatalf("before: %s %s", a.raw, i.raw)
+	}
+	if _, err := e.app.Store.UpdateClient(ctx, e.clientID, func(c store.Client) (store.Client, error) {
+		c.Status = store.StatusInactive
+		return c, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if a, i := introspect(at), introspect(idt); a.raw != "{\"active\":false}\n" || i.raw != "{\"active\":false}\n" {
+		t.Fatalf("after: %s %s", a.raw, i.raw)
+	}
+	req, _ := http.NewRequest(http.MethodGet, e.issuer+"/v1/userinfo", nil)
+	req.Header.Set("Authorization", "Bearer "+at)
+	if u := e.do(req); u.status != 401 {
+		t.Fatalf("userinfo: %d %s", u.status, u.raw)
 	}
 }

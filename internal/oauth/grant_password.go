@@ -71,10 +71,22 @@ func (s *Server) checkPassword(ctx context.Context, username, pw string) (store.
 	if err != nil {
 		return store.User{}, errorf("oauth: find user: %w", err)
 	}
+	if user.PasswordHash == "" {
+		// A user without a password (created STAGED, say) costs the same.
+		if err := s.Hasher.VerifyDummy(ctx, pw); err != nil {
+			return store.User{}, hashErr(err)
+		}
+		return store.User{ID: user.ID}, invalid.WithDebug("user has no password")
+	}
 	res, err := s.Hasher.Verify(ctx, user.PasswordHash, pw)
 	if err != nil {
 		if errors.Is(err, password.ErrUnknownFormat) || errors.Is(err, password.ErrMalformed) {
-			s.Logger.ErrorContext(ctx, "stored password hash is unreadable", "user_id", user.ID, "err", err)
+			// Answer no faster than a real check, so that a broken record
+			// does not tell an attacker anything.
+			if err := s.Hasher.VerifyDummy(ctx, pw); err != nil {
+				return store.User{}, hashErr(err)
+			}
+			s.Logger.WarnContext(ctx, "stored password hash is unreadable", "user_id", user.ID, "err", err)
 			return store.User{ID: user.ID}, invalid.WithDebug("unreadable hash")
 		}
 		return store.User{}, hashErr(err)
@@ -91,27 +103,37 @@ func (s *Server) checkPassword(ctx context.Context, username, pw string) (store.
 		return store.User{ID: user.ID}, invalid.WithDebug("user status %s", user.Status)
 	}
 	if res.NeedsRehash {
-		s.rehash(ctx, user.ID, pw)
+		s.rehash(ctx, user.ID, user.PasswordHash, pw)
 	}
 	return user, nil
 }
 
 // rehash upgrades a user's stored hash to the configured algorithm and
 // parameters. A failure is logged and the login still succeeds.
-func (s *Server) rehash(ctx context.Context, userID, pw string) {
+func (s *Server) rehash(ctx context.Context, userID, verified, pw string) {
 	fresh, err := s.Hasher.Hash(ctx, pw)
 	if err != nil {
 		s.Logger.WarnContext(ctx, "password rehash skipped", "user_id", userID, "err", err)
 		return
 	}
 	_, err = s.Store.UpdateUser(ctx, userID, func(u store.User) (store.User, error) {
+		if u.PasswordHash != verified {
+			// The password changed while this login was checked: keep
+			// the new one rather than restore the old.
+			return u, errPasswordChanged
+		}
 		u.PasswordHash = fresh
 		return u, nil
 	})
+	if errors.Is(err, errPasswordChanged) {
+		return
+	}
 	if err != nil {
 		s.Logger.WarnContext(ctx, "password rehash not stored", "user_id", userID, "err", err)
 	}
 }
+
+var errPasswordChanged = errors.New("oauth: password changed during login")
 
 // hashErr maps a hashing-pool failure to its protocol error.
 func hashErr(err error) error {

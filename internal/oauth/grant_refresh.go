@@ -44,17 +44,32 @@ func (s *Server) refreshGrant(ctx context.Context, req *tokenRequest) (*tokenRes
 		return nil, errBadRefresh.WithDebug("refresh token of another client or server")
 	}
 
-	scopes := rt.Scopes
+	// Scopes deleted from the server since the token was issued are no
+	// longer granted.
+	offered, err := s.Policy.Scopes(ctx, req.server)
+	if err != nil {
+		return nil, errorf("oauth: scopes: %w", err)
+	}
+	var scopes []string
+	for _, sc := range rt.Scopes {
+		if slices.ContainsFunc(offered, func(o store.Scope) bool { return o.Name == sc }) {
+			scopes = append(scopes, sc)
+		}
+	}
 	if raw := req.form.Get("scope"); raw != "" {
-		scopes = policy.ParseScope(raw)
-		for _, sc := range scopes {
-			if !slices.Contains(rt.Scopes, sc) {
+		narrowed := policy.ParseScope(raw)
+		for _, sc := range narrowed {
+			if !slices.Contains(scopes, sc) {
 				return nil, oautherr.ErrInvalidScope.WithDescription("The requested scopes must be a subset of the scopes originally granted.")
 			}
 		}
-		if !slices.Contains(scopes, policy.ScopeOpenID) && slices.ContainsFunc(scopes, policy.IsOIDCScope) {
-			return nil, oautherr.ErrInvalidScope.WithDescription("Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope.")
-		}
+		scopes = narrowed
+	}
+	if len(scopes) == 0 {
+		return nil, oautherr.ErrInvalidScope.WithDescription("No scopes were requested.")
+	}
+	if !slices.Contains(scopes, policy.ScopeOpenID) && slices.ContainsFunc(scopes, policy.IsOIDCScope) {
+		return nil, oautherr.ErrInvalidScope.WithDescription("Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope.")
 	}
 
 	user, err := s.Store.GetUser(ctx, rt.UserID)
@@ -72,7 +87,10 @@ func (s *Server) refreshGrant(ctx context.Context, req *tokenRequest) (*tokenRes
 		return nil, err
 	}
 
-	rotate := req.client.RefreshRotation != store.RotationStatic
+	// A refresh token goes back only when offline_access is still granted;
+	// a narrower request leaves the family as it is.
+	keep := slices.Contains(scopes, policy.ScopeOfflineAccess)
+	rotate := keep && req.client.RefreshRotation != store.RotationStatic
 	var newValue string
 	var successor *store.RefreshToken
 	if rotate {
@@ -111,9 +129,11 @@ func (s *Server) refreshGrant(ctx context.Context, req *tokenRequest) (*tokenRes
 	if err != nil {
 		return nil, err
 	}
-	if !rotate {
+	if keep && !rotate {
 		newValue = value
 	}
 	d.Scopes = scopes
+	// The access token is recorded under the family; if the family was
+	// revoked after the rotation committed, the store records it revoked.
 	return s.issue(ctx, req, issuance{user: &user, decision: d, authTime: rt.AuthTime, familyID: rt.FamilyID, refresh: newValue})
 }

@@ -152,6 +152,9 @@ func (l *Lifecycle) introspectAccess(ctx context.Context, c *token.Claims) (*int
 	if err != nil || revoked {
 		return inactive, err
 	}
+	if ok, err := l.activeClient(ctx, c.ClientID); err != nil || !ok {
+		return inactive, err
+	}
 	answer := &introspection{Active: true, TokenType: "Bearer", Scope: strings.Join(c.Scopes, " "), ClientID: c.ClientID,
 		Exp: c.ExpiresAt.Unix(), Iat: c.IssuedAt.Unix(), Nbf: c.IssuedAt.Unix(), Sub: c.Subject, Aud: c.Audience,
 		Iss: c.Issuer, JTI: c.JTI}
@@ -169,6 +172,9 @@ func (l *Lifecycle) introspectAccess(ctx context.Context, c *token.Claims) (*int
 // introspectID answers for an ID token: its audience is its client, its
 // subject the user id. ID tokens cannot be revoked.
 func (l *Lifecycle) introspectID(ctx context.Context, c *token.Claims) (*introspection, error) {
+	if ok, err := l.activeClient(ctx, c.Audience); err != nil || !ok {
+		return inactive, err
+	}
 	u, ok, err := l.activeUser(ctx, c.Subject)
 	if err != nil || !ok {
 		return inactive, err
@@ -243,4 +249,17 @@ func (l *Lifecycle) activeUser(ctx context.Context, id string) (store.User, bool
 		return store.User{}, false, errorf("oauth: find user: %w", err)
 	}
 	return u, u.Status == store.UserActive, nil
+}
+
+// activeClient reports whether the client a token was issued to still
+// exists and is ACTIVE: deactivating a client retires its tokens.
+func (l *Lifecycle) activeClient(ctx context.Context, id string) (bool, error) {
+	c, err := l.Server.Store.GetClient(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, errorf("oauth: find client: %w", err)
+	}
+	return c.Status == store.StatusActive, nil
 }

@@ -101,10 +101,24 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 	resp, err := s.token(r, srv)
 	if err != nil {
 		s.logError(r.Context(), err)
-		oautherr.Write(w, err)
+		oautherr.Write(w, s.basicChallenge(r, err))
 		return
 	}
 	writeNoStore(w, resp)
+}
+
+// basicChallenge adds WWW-Authenticate: Basic to any 401 answered to a
+// client that used HTTP Basic (RFC 6749 section 5.2), whichever phase
+// refused it.
+func (s *Server) basicChallenge(r *http.Request, err error) error {
+	var oe *oautherr.Error
+	if !errors.As(err, &oe) || oe.Status != http.StatusUnauthorized || oe.Header.Get("WWW-Authenticate") != "" {
+		return err
+	}
+	if scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " "); !strings.EqualFold(scheme, "Basic") {
+		return err
+	}
+	return oe.WithHeader("WWW-Authenticate", `Basic realm="`+s.Realm+`"`)
 }
 
 func (s *Server) token(r *http.Request, srv policy.Server) (*tokenResponse, error) {

@@ -133,6 +133,13 @@ func (u *UserInfo) userinfo(r *http.Request, srv policy.Server) (map[string]any,
 	if c.UserID == "" {
 		return nil, oautherr.ErrInvalidToken.WithDescription(descInvalid).WithDebug("a token without a user (client credentials)")
 	}
+	client, err := u.Store.GetClient(ctx, c.ClientID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && client.Status != store.StatusActive) {
+		return nil, oautherr.ErrInvalidToken.WithDescription(descInvalid).WithDebug("client %s is gone or not active", c.ClientID)
+	}
+	if err != nil {
+		return nil, err
+	}
 	user, err := u.Store.GetUser(ctx, c.UserID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && user.Status != store.UserActive) {
 		return nil, oautherr.ErrInvalidToken.WithDescription(descInvalid).WithDebug("user %s is gone or not active", c.UserID)

@@ -26,6 +26,10 @@ var (
 	ErrMalformed = errors.New("password: malformed hash")
 )
 
+// MaxBcryptCost is the highest bcrypt cost verified; a stored hash above it
+// is treated as malformed (cost 15 is about 2 seconds on one core).
+const MaxBcryptCost = 15
+
 // MaxLength is the longest password accepted, in bytes. Longer input is
 // rejected before any hashing so that it cannot be used to burn CPU.
 const MaxLength = 1024
@@ -205,12 +209,23 @@ func (h *Hasher) verify(encoded string, password []byte) (Result, error) {
 			p.Parallelism != want.Parallelism || uint32(len(key)) != want.KeyLen || uint32(len(salt)) != want.SaltLen
 		return Result{OK: true, NeedsRehash: stale}, nil
 	case strings.HasPrefix(encoded, "$2a$"), strings.HasPrefix(encoded, "$2b$"), strings.HasPrefix(encoded, "$2y$"):
+		cost, err := bcrypt.Cost([]byte(encoded))
+		if err != nil {
+			return Result{}, fmt.Errorf("%w: bcrypt: %v", ErrMalformed, err)
+		}
+		if cost > MaxBcryptCost {
+			// Each step doubles the work: an imported or tampered hash of
+			// cost 31 would keep a worker busy for days.
+			return Result{}, fmt.Errorf("%w: bcrypt cost %d is above %d", ErrMalformed, cost, MaxBcryptCost)
+		}
 		if len(password) > 72 {
 			// bcrypt reads only 72 bytes; refusing longer input avoids
 			// accepting a password that merely shares a 72-byte prefix.
-			return Result{}, nil
+			// The dummy check keeps the answer as slow as a real one.
+			_, err := h.verify(h.dummy, password[:72])
+			return Result{}, err
 		}
-		err := bcrypt.CompareHashAndPassword([]byte(encoded), password)
+		err = bcrypt.CompareHashAndPassword([]byte(encoded), password)
 		switch {
 		case err == nil:
 			return Result{OK: true, NeedsRehash: true}, nil

@@ -117,6 +117,8 @@ func TestMalformedAndUnknown(t *testing.T) {
 		"$argon2id$v=19$m=99999999,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
 		"$argon2id$v=19$m=64,t=1,p=1$!!$aGFzaGhhc2hoYXNoaGFzaA",
 		"$2a$10$short",
+		"$2a$2400000000000000000000000000000000000000000000000000000",
+		"$2a$31$abcdefghijklmnopqrstuuJm5lYgBYyQXnBBe4VMbWmGrBAWa6a7a",
 	} {
 		_, err := h.Verify(context.Background(), enc, "pw")
 		if !errors.Is(err, ErrMalformed) {

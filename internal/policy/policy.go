@@ -190,7 +190,9 @@ func (e *Engine) ResolveScopes(ctx context.Context, srv Server, grant string, re
 		}
 		return requested, nil
 	}
-	if !slices.Contains(requested, ScopeOpenID) && slices.ContainsFunc(requested, IsOIDCScope) {
+	// The password grant is the seed's OpenID flow: its scope must include
+	// openid (CONTRACT section 2); elsewhere profile and email need it.
+	if !slices.Contains(requested, ScopeOpenID) && (grant == GrantPassword || slices.ContainsFunc(requested, IsOIDCScope)) {
 		return nil, oautherr.ErrInvalidScope.WithDescription("Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope.")
 	}
 	return requested, nil

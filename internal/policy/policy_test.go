@@ -106,9 +106,11 @@ func TestResolveScopes(t *testing.T) {
 		want  []string
 		desc  string
 	}{
-		{"password", nil, []string{"read"}, ""},
+		{"password", nil, nil, "Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope."},
+		{"refresh_token", nil, []string{"read"}, ""},
 		{"password", []string{"openid", "read"}, []string{"openid", "read"}, ""},
-		{"password", []string{"read", "write"}, []string{"read", "write"}, ""},
+		{"password", []string{"read", "write"}, nil, "Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope."},
+		{"password", []string{"offline_access"}, nil, "Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope."},
 		{"password", []string{"openid", "delete"}, nil, "One or more scopes are not configured for the authorization server resource."},
 		{"password", []string{"profile"}, nil, "Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope."},
 		{"client_credentials", []string{"openid"}, nil, "Client Credentials requests cannot contain OpenID scopes."},

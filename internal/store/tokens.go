@@ -58,7 +58,10 @@ type Tokens interface {
 	// token recorded for it revoked at the given time; idempotent.
 	RevokeFamily(ctx context.Context, familyID string, at time.Time) error
 
-	// RecordToken stores (or replaces) an access token record.
+	// RecordToken stores (or replaces) an access token record. A record
+	// with a FamilyID whose family is already revoked is stored revoked at
+	// the family's time, atomically with RevokeFamily, so an access token
+	// minted while its family was being revoked is never left active.
 	RecordToken(ctx context.Context, r TokenRecord) error
 	// GetTokenRecord returns the record of a jti; ErrNotFound if none.
 	GetTokenRecord(ctx context.Context, jti string) (TokenRecord, error)

@@ -163,8 +163,13 @@ func (s *Store) RecordToken(ctx context.Context, r store.TokenRecord) error {
 	if err := s.checkID(op, r.JTI); err != nil {
 		return err
 	}
+	// A record of a family that is already revoked is stored revoked, in
+	// the same statement: a family revoked between the rotation and this
+	// insert (which RevokeFamily could not reach) still takes it down.
 	_, err := s.write.ExecContext(ctx,
-		`INSERT INTO token_records (`+tokenRecordCols+`) VALUES ($1, $2, $3, $4, $5)
+		`INSERT INTO token_records (`+tokenRecordCols+`) VALUES ($1, $2, $3, $4,
+			CASE WHEN $5 > 0 OR $2 = '' THEN $5
+			ELSE COALESCE((SELECT MIN(revoked_at) FROM refresh_tokens WHERE family_id = $2 AND revoked_at > 0), 0) END)
 		ON CONFLICT (jti) DO UPDATE SET family_id = excluded.family_id, client_id = excluded.client_id,
 			expires_at = excluded.expires_at, revoked_at = excluded.revoked_at`,
 		r.JTI, r.FamilyID, r.ClientID, millis(r.ExpiresAt), millis(r.RevokedAt))

@@ -204,7 +204,7 @@ func testRevokeFamily(t *testing.T, s store.Store) {
 	revoked := newRefresh("rt3", "fam1") // revoked on its own before
 	revoked.RevokedAt = earlier
 	other := newRefresh("rt-other", "fam2")
-	createRefresh(t, s, first, second, revoked, other)
+	createRefresh(t, s, first, second, other)
 	records := []store.TokenRecord{
 		{JTI: "AT.1", FamilyID: "fam1", ClientID: "0oa1", ExpiresAt: t0.Add(time.Hour)},
 		{JTI: "AT.2", FamilyID: "fam1", ClientID: "0oa1", ExpiresAt: t0.Add(2 * time.Hour)},
@@ -214,6 +214,9 @@ func testRevokeFamily(t *testing.T, s store.Store) {
 	for _, r := range records {
 		must(t, "RecordToken", s.RecordToken(ctx(t), r))
 	}
+	// Created after the records: a record takes its family's revocation
+	// when it is recorded (testTokenRecord), which this test is not about.
+	createRefresh(t, s, revoked)
 
 	must(t, "RevokeFamily", s.RevokeFamily(ctx(t), "fam1", at))
 	must(t, "RevokeFamily again, later", s.RevokeFamily(ctx(t), "fam1", at.Add(time.Hour)))
@@ -255,6 +258,20 @@ func testTokenRecord(t *testing.T, s store.Store) {
 	same(t, "GetTokenRecord after recording again", got, again)
 	_, err = s.GetTokenRecord(ctx(t), "AT.404")
 	wantErr(t, "GetTokenRecord of an unknown jti", err, store.ErrNotFound)
+
+	// A record of a family revoked before it was recorded (the family was
+	// revoked between a rotation and the recording of its access token) is
+	// stored revoked at the family's time.
+	fam := newRefresh("rt-late", "fam-late")
+	createRefresh(t, s, fam)
+	revokedAt := t0.Add(5 * time.Minute)
+	must(t, "RevokeFamily", s.RevokeFamily(ctx(t), "fam-late", revokedAt))
+	late := store.TokenRecord{JTI: "AT.late", FamilyID: "fam-late", ClientID: "0oa1", ExpiresAt: t0.Add(time.Hour)}
+	must(t, "RecordToken after RevokeFamily", s.RecordToken(ctx(t), late))
+	got, err = s.GetTokenRecord(ctx(t), late.JTI)
+	must(t, "GetTokenRecord", err)
+	late.RevokedAt = revokedAt
+	same(t, "a record of an already revoked family", got, late)
 }
 
 // testUseOnce uses expiry times far from the store's clock on either side:
