@@ -587,3 +587,25 @@ func TestDeactivatedClientRetiresTokens(t *testing.T) {
 		t.Fatalf("userinfo: %d %s", u.status, u.raw)
 	}
 }
+
+// TestReuseDetectedAfterHousekeeping: housekeeping keeps a rotated token
+// while its family lives, so a late replay still revokes the family.
+func TestReuseDetectedAfterHousekeeping(t *testing.T) {
+	e := newRefreshEnv(t, nil)
+	ctx := context.Background()
+	a := e.login("openid offline_access").body["refresh_token"].(string)
+	b := e.refresh(a, "").body["refresh_token"].(string)
+	e.clock.Advance(6 * 24 * time.Hour)
+	c := e.refresh(b, "")
+	if c.status != 200 {
+		t.Fatalf("%d %s", c.status, c.raw)
+	}
+	e.clock.Advance(2 * 24 * time.Hour) // a has been idle 8 days
+	e.app.Housekeep(ctx)
+	if r := e.refresh(a, ""); r.status != 400 {
+		t.Fatalf("replay of a: %d %s", r.status, r.raw)
+	}
+	if r := e.refresh(c.body["refresh_token"].(string), ""); r.status != 400 {
+		t.Fatalf("the family survived a replay after housekeeping: %d %s", r.status, r.raw)
+	}
+}

@@ -101,17 +101,22 @@ func (s *Server) refreshGrant(ctx context.Context, req *tokenRequest) (*tokenRes
 			IdleWindow: d.Lifetimes.RefreshWindow}
 	}
 	_, err = s.Store.UseRefreshToken(ctx, id, func(cur store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
-		if !cur.RevokedAt.IsZero() || token.RefreshExpired(cur, now) {
-			return cur, nil, errBadRefresh.WithDebug("revoked or expired")
+		if !cur.RevokedAt.IsZero() {
+			return cur, nil, errBadRefresh.WithDebug("revoked")
 		}
+		// A rotated token presented again is reuse even when its own idle
+		// window has passed: someone else holds a copy.
 		if !cur.RotatedAt.IsZero() {
 			leeway := req.client.RefreshLeeway
-			if leeway > 0 && now.Sub(cur.RotatedAt) <= leeway && successor != nil {
-				// A retry inside the leeway: served with a sibling token,
-				// the earlier successor left alone.
+			if leeway > 0 && now.Sub(cur.RotatedAt) <= leeway {
+				// A retry inside the leeway: served (with a sibling token
+				// when one goes back), the earlier successor left alone.
 				return cur, successor, nil
 			}
 			return cur, nil, errReuse
+		}
+		if token.RefreshExpired(cur, now) {
+			return cur, nil, errBadRefresh.WithDebug("expired")
 		}
 		cur.LastUsedAt = now
 		if successor != nil {

@@ -72,6 +72,9 @@ type Tokens interface {
 	UseOnce(ctx context.Context, key string, expiresAt time.Time) error
 
 	// DeleteExpired removes refresh tokens, token records and single-use
-	// keys that expired before now and returns how many rows went.
+	// keys that expired before now and returns how many rows went. An
+	// expired refresh token is kept while its family has a current
+	// (unrotated, unrevoked) token that is not expired, so that a replay of
+	// a rotated token is still recognised as reuse.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 }

@@ -228,9 +228,12 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	const op = "delete expired"
 	// CASE rather than max()/GREATEST(): the later of two times, portably.
 	stmts := []string{
-		`DELETE FROM refresh_tokens WHERE (expires_at <> 0 AND expires_at <= $1)
-			OR (idle_window > 0 AND
-				(CASE WHEN last_used_at > issued_at THEN last_used_at ELSE issued_at END) + idle_window <= $1)`,
+		// An expired token goes only when its family has no live current
+		// token: a rotated token must stay to be recognised if it is
+		// replayed, which revokes the family (reuse detection).
+		`DELETE FROM refresh_tokens WHERE ` + refreshExpiredSQL("refresh_tokens") + ` AND NOT EXISTS (
+			SELECT 1 FROM refresh_tokens AS live WHERE live.family_id = refresh_tokens.family_id
+			AND live.rotated_at = 0 AND live.revoked_at = 0 AND NOT ` + refreshExpiredSQL("live") + `)`,
 		`DELETE FROM token_records WHERE expires_at <> 0 AND expires_at <= $1`,
 		`DELETE FROM single_use WHERE expires_at <= $1`,
 	}
@@ -253,4 +256,12 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 		return 0, err
 	}
 	return total, nil
+}
+
+// refreshExpiredSQL is the condition "the refresh token t is past its
+// absolute expiry or idle past its window at $1", as in token.RefreshExpired.
+// CASE rather than max()/GREATEST(): the later of two times, portably.
+func refreshExpiredSQL(t string) string {
+	return `((` + t + `.expires_at <> 0 AND ` + t + `.expires_at <= $1) OR (` + t + `.idle_window > 0 AND
+		(CASE WHEN ` + t + `.last_used_at > ` + t + `.issued_at THEN ` + t + `.last_used_at ELSE ` + t + `.issued_at END) + ` + t + `.idle_window <= $1))`
 }

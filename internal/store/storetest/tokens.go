@@ -299,7 +299,7 @@ func testDeleteExpired(t *testing.T, s store.Store) {
 	// below is still in use unless DeleteExpired removes it.
 	now := time.Now().UTC().Truncate(time.Millisecond).Add(24 * time.Hour)
 	tok := func(id string, issued, lastUsed, expires time.Time, idle time.Duration) store.RefreshToken {
-		r := newRefresh(id, "fam1")
+		r := newRefresh(id, "fam-"+id)
 		r.IssuedAt, r.LastUsedAt, r.ExpiresAt, r.IdleWindow = issued, lastUsed, expires, idle
 		return r
 	}
@@ -319,6 +319,14 @@ func testDeleteExpired(t *testing.T, s store.Store) {
 		// The later of issue and last use counts.
 		tok("rt-issued-lately", now.Add(-30*time.Minute), now.Add(-5*time.Hour), now.Add(long), time.Hour),
 	}
+	// A rotated, idle-expired token whose family still has a live current
+	// token stays (reuse detection); one whose family has none goes.
+	rotatedLive := tok("rt-rotated-live-family", now.Add(-3*time.Hour), zero, zero, time.Hour)
+	rotatedLive.FamilyID, rotatedLive.RotatedAt, rotatedLive.ReplacedBy = "fam-rt-used-lately", now.Add(-3*time.Hour), "rt-used-lately"
+	rotatedDead := tok("rt-rotated-dead-family", now.Add(-3*time.Hour), zero, zero, time.Hour)
+	rotatedDead.FamilyID, rotatedDead.RotatedAt, rotatedDead.ReplacedBy = "fam-rt-expired", now.Add(-3*time.Hour), "rt-expired"
+	gone = append(gone, rotatedDead)
+	kept = append(kept, rotatedLive)
 	createRefresh(t, s, append(gone, kept...)...)
 	goneRecs := []store.TokenRecord{
 		{JTI: "AT.expired", FamilyID: "fam1", ExpiresAt: now.Add(-time.Hour)},
