@@ -54,8 +54,9 @@ speaks Okta's dialect: apps written for Okta work against it by changing one
 base URL.
 
 Configuration comes from a YAML file (--config), then LATCHKEY_* environment
-variables, then flags. Commands that manage records (users, clients) work on
-the same store as a running server.`,
+variables, then flags. Commands that manage records (users, clients, groups,
+authorization servers and their scopes, claims, policies and rules, keys)
+work on the same store as a running server.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

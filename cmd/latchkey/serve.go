@@ -31,9 +31,14 @@ func newServeCmd(g *globals) *cobra.Command {
 
 With --dev, Latchkey uses ./latchkey-dev.db (unless --db or LATCHKEY_DB is
 set), creates a master key file beside it (latchkey-dev.db.key), the default
-authorization server and its signing key, a demo client allowed the password
-grant and a demo user, and prints their credentials and a curl command that
-gets a token. A restart keeps everything.
+and org authorization servers with their signing keys, a demo client allowed
+the password and refresh token grants, and a demo user, and prints their
+credentials and a curl command that gets a token. A restart keeps everything.
+
+Every start creates what is missing of the defaults (the Everyone group, the
+org and default authorization servers, their keys, the default access
+policy) and applies the config file's setup: section. While serving, each
+instance rotates signing keys that are due and deletes expired tokens.
 
 Without --dev, a master key must be configured (master_key_file,
 LATCHKEY_MASTER_KEY_FILE, LATCHKEY_MASTER_KEY, or an existing {db}.key).`,
