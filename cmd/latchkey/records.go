@@ -56,6 +56,18 @@ func readSecretLine(r io.Reader) (string, error) {
 	return line, nil
 }
 
+// passwordFromStdin reads the password of a --password-stdin command.
+func passwordFromStdin(cmd *cobra.Command, given bool) (string, error) {
+	if !given {
+		return "", errors.New("--password-stdin is required: pipe the password in, so that it stays out of the shell history and process list")
+	}
+	pw, err := readSecretLine(cmd.InOrStdin())
+	if err != nil {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	return pw, nil
+}
+
 func newUsersCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "users", Short: "Manage users", Args: cobra.NoArgs}
 	cmd.AddCommand(newUsersCreateCmd(g), newUsersListCmd(g))
@@ -72,12 +84,9 @@ func newUsersCreateCmd(g *globals) *cobra.Command {
       --login ada@example.com --email ada@example.com --first-name Ada --last-name Lovelace --password-stdin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !passwordStdin {
-				return errors.New("--password-stdin is required: pipe the password in, so that it stays out of the shell history and process list")
-			}
-			pw, err := readSecretLine(cmd.InOrStdin())
+			pw, err := passwordFromStdin(cmd, passwordStdin)
 			if err != nil {
-				return fmt.Errorf("read password: %w", err)
+				return err
 			}
 			in.Password = pw
 			a, err := g.openApp(cmd.Context())

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,12 +30,9 @@ status is 1. Works against Latchkey and any Okta authorization server.`,
       --client-id 0oa... --client-secret ... --username demo@example.com --password-stdin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !passwordStdin {
-				return errors.New("--password-stdin is required: pipe the password in, so that it stays out of the shell history and process list")
-			}
-			pw, err := readSecretLine(cmd.InOrStdin())
+			pw, err := passwordFromStdin(cmd, passwordStdin)
 			if err != nil {
-				return fmt.Errorf("read password: %w", err)
+				return err
 			}
 			form := url.Values{"grant_type": {"password"}, "username": {username}, "password": {pw}, "scope": {scope}}
 			req, err := http.NewRequestWithContext(cmd.Context(), http.MethodPost, strings.TrimRight(issuer, "/")+"/v1/token", nil)

@@ -187,16 +187,11 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 // orgID derives the deployment's org id ("00o…", the idp claim) from the
 // master key, so every instance of a deployment agrees without storing it.
 func orgID(masterKey []byte) (string, error) {
-	b, err := hkdf.Key(sha256.New, masterKey, nil, "latchkey org id v1", 17)
+	b, err := hkdf.Key(sha256.New, masterKey, nil, "latchkey org id v1", ids.Length-len(ids.Org))
 	if err != nil {
 		return "", err
 	}
-	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	out := []byte(ids.Org)
-	for _, c := range b {
-		out = append(out, alphabet[int(c)%len(alphabet)])
-	}
-	return string(out), nil
+	return ids.Derived(ids.Org, b), nil
 }
 
 // Close releases the store.

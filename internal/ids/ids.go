@@ -45,6 +45,17 @@ func Alnum(n int) string {
 	return string(out)
 }
 
+// Derived returns prefix followed by len(b) alphanumerics computed from b:
+// a stable identifier for derived (not random) input, such as the org id
+// every instance computes from the master key.
+func Derived(prefix string, b []byte) string {
+	out := []byte(prefix)
+	for _, c := range b {
+		out = append(out, alphabet[int(c)%len(alphabet)])
+	}
+	return string(out)
+}
+
 // Secret returns a URL-safe random string carrying nbytes of entropy.
 func Secret(nbytes int) string {
 	b := make([]byte, nbytes)

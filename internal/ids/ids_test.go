@@ -30,3 +30,11 @@ func TestSecret(t *testing.T) {
 		t.Fatal("two secrets are equal")
 	}
 }
+
+func TestDerived(t *testing.T) {
+	t.Parallel()
+	b := []byte{0, 61, 62, 255}
+	if got := Derived(Org, b); got != "00o0z07" || Derived(Org, b) != got {
+		t.Fatalf("Derived = %q", got)
+	}
+}
