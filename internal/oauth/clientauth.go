@@ -142,11 +142,7 @@ func (s *Server) authenticateClientFor(ctx context.Context, r *http.Request, for
 			return c, nil
 		}
 	}
-	var oe *oautherr.Error
-	if creds.method == AuthSecretBasic && errors.As(err, &oe) && oe.Status == http.StatusUnauthorized {
-		err = oe.WithHeader("WWW-Authenticate", `Basic realm="`+s.Realm+`"`)
-	}
-	return store.Client{}, err
+	return store.Client{}, s.basicChallenge(r, err)
 }
 
 func (s *Server) checkClient(ctx context.Context, creds clientCredentials, audience string) (store.Client, error) {
