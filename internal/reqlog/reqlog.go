@@ -1,5 +1,6 @@
 // Package reqlog carries per-request facts that handlers learn (the
-// authenticated client id) back to the access-log middleware.
+// authenticated client id, the resolved source address) back to the
+// access-log middleware and to whatever records events about the request.
 package reqlog
 
 import "context"
@@ -9,6 +10,10 @@ type key struct{}
 // Info is filled in by handlers and read by the access log.
 type Info struct {
 	ClientID string
+	// Source is the address the request is attributed to: the peer, or the
+	// end user's address when a trusted proxy or a trusted client vouched
+	// for it (package guard). Empty until resolved.
+	Source string
 }
 
 // With returns a context carrying info.
@@ -16,10 +21,24 @@ func With(ctx context.Context, info *Info) context.Context {
 	return context.WithValue(ctx, key{}, info)
 }
 
+// From returns the Info of ctx, or nil.
+func From(ctx context.Context) *Info {
+	info, _ := ctx.Value(key{}).(*Info)
+	return info
+}
+
 // SetClientID records the client the request authenticated as, if the
 // context carries an Info.
 func SetClientID(ctx context.Context, id string) {
-	if info, ok := ctx.Value(key{}).(*Info); ok {
+	if info := From(ctx); info != nil {
 		info.ClientID = id
+	}
+}
+
+// SetSource records the resolved source address, if the context carries an
+// Info.
+func SetSource(ctx context.Context, ip string) {
+	if info := From(ctx); info != nil {
+		info.Source = ip
 	}
 }
