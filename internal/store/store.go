@@ -158,6 +158,7 @@ type Store interface {
 	Tokens
 	Policies
 	Directory
+	LoginCounters
 }
 
 // AuthServers stores authorization servers.

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"strings"
 
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -25,8 +24,8 @@ func scanUser(sc scanner) (store.User, error) {
 	return u, nil
 }
 
-// loginKey is the unique, case-insensitive form of a login.
-func loginKey(login string) string { return strings.ToLower(login) }
+// loginKey is the unique form of a login (store.NormalizeLogin).
+func loginKey(login string) string { return store.NormalizeLogin(login) }
 
 // CreateUser implements store.Store.
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {

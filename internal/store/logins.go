@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// NormalizeLogin is the one form of a login that lookups, uniqueness and
+// the login guard's counters compare: two logins that normalise alike are
+// the same login.
+func NormalizeLogin(login string) string { return strings.ToLower(login) }
+
+// LoginCounter counts failed password logins of one login (by its
+// normalised form, whether or not a user has it) so that guessing can be
+// stopped (package guard). Source is "" for the counter shared by every
+// source that never logged in successfully as this login, or one source
+// address that did (a "known" source, which keeps a counter of its own so
+// that others cannot lock it out).
+type LoginCounter struct {
+	LoginKey string
+	Source   string
+	// Failures counts attempts that were let through and not followed by
+	// a success.
+	Failures int
+	// LockedUntil is when a lock lifts; zero or past when not locked.
+	LockedUntil time.Time
+	// LastSuccessAt is the last successful login from Source; zero for
+	// the shared counter and for sources that never succeeded.
+	LastSuccessAt time.Time
+	UpdatedAt     time.Time
+}
+
+// LoginCounters stores the login guard's counters. Like every store method
+// they are shared by all instances over one database.
+type LoginCounters interface {
+	// UpdateLoginCounters runs fn on the login's shared counter and on its
+	// counter for source (zero counters with the keys set when absent; when
+	// source is "" the second argument is the shared counter again and what
+	// fn returns for it is ignored) inside one transaction, and stores what
+	// fn returns. Concurrent calls for one login are serialised, so a count
+	// taken in fn is exact across goroutines and instances. An error from fn
+	// aborts and is returned as is.
+	UpdateLoginCounters(ctx context.Context, loginKey, source string, fn func(shared, pair LoginCounter) (LoginCounter, LoginCounter, error)) error
+	// ListLoginCounters returns every counter of a login, the shared one first.
+	ListLoginCounters(ctx context.Context, loginKey string) ([]LoginCounter, error)
+	// ResetLoginCounters clears the failures and locks of every counter of
+	// a login (an operator's unlock); known sources stay known.
+	ResetLoginCounters(ctx context.Context, loginKey string, at time.Time) error
+	// DeleteStaleLoginCounters removes counters neither changed nor locked
+	// since idleBefore whose last success is before knownBefore (or never),
+	// and returns how many went.
+	DeleteStaleLoginCounters(ctx context.Context, idleBefore, knownBefore time.Time) (int64, error)
+}

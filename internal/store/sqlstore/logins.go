@@ -1,0 +1,109 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+const loginCounterCols = `login_key, source, failures, locked_until, last_success_at, updated_at`
+
+func scanLoginCounter(sc scanner) (store.LoginCounter, error) {
+	var c store.LoginCounter
+	var locked, success, updated int64
+	if err := sc.Scan(&c.LoginKey, &c.Source, &c.Failures, &locked, &success, &updated); err != nil {
+		return store.LoginCounter{}, err
+	}
+	c.LockedUntil, c.LastSuccessAt, c.UpdatedAt = fromMillis(locked), fromMillis(success), fromMillis(updated)
+	return c, nil
+}
+
+// UpdateLoginCounters implements store.Store. Absent rows are inserted
+// first so that both can be read under the transaction's lock (FOR UPDATE
+// where the engine needs it): there is then always a row to serialise on.
+func (s *Store) UpdateLoginCounters(ctx context.Context, loginKey, source string, fn func(shared, pair store.LoginCounter) (store.LoginCounter, store.LoginCounter, error)) error {
+	op := "update login counters"
+	if loginKey == "" {
+		return s.errf("%s: empty login", op)
+	}
+	return s.inTx(ctx, op, func(tx *sql.Tx) error {
+		sources := []string{""}
+		if source != "" {
+			sources = append(sources, source)
+		}
+		for _, src := range sources {
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO login_counters (`+loginCounterCols+`) VALUES ($1, $2, 0, 0, 0, 0)
+				ON CONFLICT (login_key, source) DO NOTHING`, loginKey, src); err != nil {
+				return s.execErr(op, err)
+			}
+		}
+		rows, err := queryAll(ctx, tx, scanLoginCounter,
+			`SELECT `+loginCounterCols+` FROM login_counters WHERE login_key = $1 AND source IN ($2, $3)
+			ORDER BY source`+s.d.ForUpdate, loginKey, "", source)
+		if err != nil {
+			return s.errf("%s: %w", op, err)
+		}
+		shared, pair := rows[0], rows[0]
+		if source != "" {
+			pair = rows[1]
+		}
+		newShared, newPair, err := fn(shared, pair)
+		if err != nil {
+			return err
+		}
+		newShared.LoginKey, newShared.Source = loginKey, ""
+		write := []store.LoginCounter{newShared}
+		if source != "" {
+			newPair.LoginKey, newPair.Source = loginKey, source
+			write = append(write, newPair)
+		}
+		for _, c := range write {
+			if _, err := tx.ExecContext(ctx,
+				`UPDATE login_counters SET failures = $3, locked_until = $4, last_success_at = $5, updated_at = $6
+				WHERE login_key = $1 AND source = $2`,
+				c.LoginKey, c.Source, c.Failures, millis(c.LockedUntil), millis(c.LastSuccessAt), millis(c.UpdatedAt)); err != nil {
+				return s.execErr(op, err)
+			}
+		}
+		return nil
+	})
+}
+
+// ListLoginCounters implements store.Store.
+func (s *Store) ListLoginCounters(ctx context.Context, loginKey string) ([]store.LoginCounter, error) {
+	out, err := readAll(ctx, s, scanLoginCounter,
+		`SELECT `+loginCounterCols+` FROM login_counters WHERE login_key = $1 ORDER BY source`, loginKey)
+	if err != nil {
+		return nil, s.errf("list login counters: %w", err)
+	}
+	return out, nil
+}
+
+// ResetLoginCounters implements store.Store.
+func (s *Store) ResetLoginCounters(ctx context.Context, loginKey string, at time.Time) error {
+	_, err := s.write.ExecContext(ctx,
+		`UPDATE login_counters SET failures = 0, locked_until = 0, updated_at = $2 WHERE login_key = $1`,
+		loginKey, millis(at))
+	if err != nil {
+		return s.execErr("reset login counters", err)
+	}
+	return nil
+}
+
+// DeleteStaleLoginCounters implements store.Store.
+func (s *Store) DeleteStaleLoginCounters(ctx context.Context, idleBefore, knownBefore time.Time) (int64, error) {
+	res, err := s.write.ExecContext(ctx,
+		`DELETE FROM login_counters WHERE updated_at < $1 AND locked_until < $1 AND last_success_at < $2`,
+		millis(idleBefore), millis(knownBefore))
+	if err != nil {
+		return 0, s.execErr("delete stale login counters", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, s.errf("delete stale login counters: %w", err)
+	}
+	return n, nil
+}
