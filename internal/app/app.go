@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/guard"
 	"github.com/latchkey/latchkey/internal/httpapi"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/keys"
@@ -27,6 +28,7 @@ import (
 	"github.com/latchkey/latchkey/internal/password"
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/provision"
+	"github.com/latchkey/latchkey/internal/ratelimit"
 	"github.com/latchkey/latchkey/internal/secrets"
 	"github.com/latchkey/latchkey/internal/setup"
 	"github.com/latchkey/latchkey/internal/store"
@@ -44,6 +46,7 @@ type App struct {
 	Policy    *policy.Engine
 	Provision *provision.Service
 	OAuth     *oauth.Server
+	Guard     *guard.Guard
 	UserInfo  *oidc.UserInfo
 	Handler   http.Handler
 	// Now is the clock every service was built with.
@@ -156,6 +159,11 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 	minter := &token.Minter{Keys: km, Now: now, IDP: orgID}
 	oa := &oauth.Server{Store: st, Policy: pol, Hasher: hasher, Secrets: sec, Minter: minter, Logger: logger, Now: now, Realm: "Latchkey",
 		Sealer: sealer, ClientJWKS: oauth.NewRemoteJWKS(oauth.RemoteJWKSConfig{Now: now})}
+	g, err := newGuard(cfg.LoginProtection, st, hasher, logger, now)
+	if err != nil {
+		return nil, err
+	}
+	oa.Guard = g
 	oi := &oidc.Handlers{Policy: pol, Keys: km, Logger: logger, JWKSMaxAge: cfg.Tokens.JWKSMaxAge.Duration}
 	verifier := &token.Verifier{Keys: km, Now: now}
 	lc := &oauth.Lifecycle{Server: oa, Verifier: verifier}
@@ -179,9 +187,33 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 		Config: cfg, Logger: logger, Store: st, Hasher: hasher, Keys: km, Policy: pol, Now: now,
 		Provision: &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Sealer: sealer, Now: now},
 		OAuth:     oa,
+		Guard:     g,
 		UserInfo:  ui,
 		Handler:   httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Store: st, Logger: logger}),
 	}, nil
+}
+
+// newGuard builds the login guard from the configuration.
+func newGuard(lp config.LoginProtection, st store.Store, hasher *password.Hasher, logger *slog.Logger, now func() time.Time) (*guard.Guard, error) {
+	proxies, err := guard.ParsePrefixes(lp.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("app: login_protection.trusted_proxies: %w", err)
+	}
+	limit := func(rl config.RateLimit) ratelimit.Limit {
+		return ratelimit.Limit{Requests: rl.Requests, Window: rl.Window.Duration}
+	}
+	cfg := guard.Config{
+		MaxAttempts:    lp.Lockout.MaxAttempts,
+		AutoUnlock:     time.Duration(lp.Lockout.AutoUnlockMinutes) * time.Minute,
+		KnownSourceFor: lp.Lockout.KnownSourceFor.Duration,
+		Username:       limit(lp.RateLimits.Username),
+		Client:         limit(lp.RateLimits.Client),
+		Source:         limit(lp.RateLimits.Source),
+		Sources:        guard.Sources{TrustedProxies: proxies},
+		TrustedClients: lp.TrustedClients,
+	}
+	_ = hasher // the equal-time delay for locked logins is wired with the hasher's Delay
+	return guard.New(cfg, guard.Deps{Store: st, Logger: logger, Now: now}), nil
 }
 
 // orgID derives the deployment's org id ("00o…", the idp claim) from the

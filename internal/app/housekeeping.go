@@ -34,4 +34,14 @@ func (a *App) Housekeep(ctx context.Context) {
 	case n > 0:
 		a.Logger.InfoContext(ctx, "housekeeping: deleted expired tokens", "rows", n)
 	}
+	if a.Guard == nil {
+		return
+	}
+	n, err = a.Guard.Housekeep(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		a.Logger.WarnContext(ctx, "housekeeping: delete stale login counters", "err", err)
+	case n > 0:
+		a.Logger.InfoContext(ctx, "housekeeping: deleted stale login counters", "rows", n)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -39,6 +40,47 @@ type Config struct {
 	// claims and policies; serve applies it at every start (package setup).
 	Setup setup.Setup `yaml:"setup"`
 	Keys  Keys        `yaml:"keys"`
+	// LoginProtection configures lockout, rate limits and whose address a
+	// request is attributed to (docs/security.md).
+	LoginProtection LoginProtection `yaml:"login_protection"`
+}
+
+// LoginProtection configures the login guard (package guard).
+type LoginProtection struct {
+	Lockout    Lockout    `yaml:"lockout"`
+	RateLimits RateLimits `yaml:"rate_limits"`
+	// TrustedProxies are addresses or CIDR prefixes whose X-Forwarded-For
+	// is believed: the source is its right-most entry that is not a
+	// trusted proxy.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// TrustedClients are ids of confidential clients trusted to send their
+	// end user's address in X-Forwarded-For.
+	TrustedClients []string `yaml:"trusted_clients"`
+}
+
+// Lockout configures locking a login after failed passwords.
+type Lockout struct {
+	// MaxAttempts failures lock the login (0 turns lockout off).
+	MaxAttempts int `yaml:"max_attempts"`
+	// AutoUnlockMinutes is how long a lock lasts (0: until an operator
+	// unlocks).
+	AutoUnlockMinutes int `yaml:"auto_unlock_minutes"`
+	// KnownSourceFor is how long a source that logged in successfully
+	// keeps its own failure count.
+	KnownSourceFor Duration `yaml:"known_source_for"`
+}
+
+// RateLimits are the token endpoint's limits, per instance.
+type RateLimits struct {
+	Username RateLimit `yaml:"username"` // password logins per username
+	Client   RateLimit `yaml:"client"`   // token requests per authenticated client
+	Source   RateLimit `yaml:"source"`   // token requests per source address
+}
+
+// RateLimit is at most Requests per Window; Requests 0 turns it off.
+type RateLimit struct {
+	Requests int      `yaml:"requests"`
+	Window   Duration `yaml:"window"`
 }
 
 // Log configures logging.
@@ -100,6 +142,14 @@ func Default() Config {
 			JWKSMaxAge:          Duration{time.Hour},
 		},
 		Keys: Keys{RotationCheckInterval: Duration{time.Hour}},
+		LoginProtection: LoginProtection{
+			Lockout: Lockout{MaxAttempts: 10, AutoUnlockMinutes: 60, KnownSourceFor: Duration{90 * 24 * time.Hour}},
+			RateLimits: RateLimits{
+				Username: RateLimit{Requests: 4, Window: Duration{time.Second}},
+				Client:   RateLimit{Requests: 0, Window: Duration{time.Second}},
+				Source:   RateLimit{Requests: 100, Window: Duration{time.Second}},
+			},
+		},
 	}
 }
 
@@ -212,6 +262,7 @@ func (c *Config) Validate() error {
 	if c.Password.Workers < 0 || c.Password.Queue < 0 {
 		errs = append(errs, errors.New("password: workers and queue must not be negative"))
 	}
+	errs = append(errs, c.LoginProtection.validate()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("config: %w", errors.Join(errs...))
 	}
@@ -237,4 +288,34 @@ func redactDSN(dsn string) string {
 		return dsn
 	}
 	return u.Redacted()
+}
+
+func (lp LoginProtection) validate() []error {
+	var errs []error
+	l := lp.Lockout
+	if l.MaxAttempts < 0 || l.MaxAttempts > 100 {
+		errs = append(errs, fmt.Errorf("login_protection.lockout.max_attempts %d: must be 0 (off) to 100", l.MaxAttempts))
+	}
+	if l.AutoUnlockMinutes < 0 || l.AutoUnlockMinutes > 7*24*60 {
+		errs = append(errs, fmt.Errorf("login_protection.lockout.auto_unlock_minutes %d: must be 0 (operator unlocks) to 10080", l.AutoUnlockMinutes))
+	}
+	if d := l.KnownSourceFor.Duration; d < time.Hour || d > 366*24*time.Hour {
+		errs = append(errs, fmt.Errorf("login_protection.lockout.known_source_for %v: must be 1h to 366 days", d))
+	}
+	for name, rl := range map[string]RateLimit{"username": lp.RateLimits.Username, "client": lp.RateLimits.Client, "source": lp.RateLimits.Source} {
+		if rl.Requests < 0 {
+			errs = append(errs, fmt.Errorf("login_protection.rate_limits.%s.requests %d: must not be negative", name, rl.Requests))
+		}
+		if w := rl.Window.Duration; rl.Requests > 0 && (w < time.Second || w > time.Hour) {
+			errs = append(errs, fmt.Errorf("login_protection.rate_limits.%s.window %v: must be 1s to 1h", name, w))
+		}
+	}
+	for _, p := range lp.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				errs = append(errs, fmt.Errorf("login_protection.trusted_proxies: %q is neither an address nor a CIDR prefix", p))
+			}
+		}
+	}
+	return errs
 }

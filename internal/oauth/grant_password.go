@@ -26,15 +26,16 @@ func (s *Server) passwordGrant(ctx context.Context, req *tokenRequest) (*tokenRe
 	// Drop the password from the request as soon as it is read.
 	req.form.Del("password")
 
-	attempt := LoginAttempt{AuthServerID: req.server.ID, ClientID: req.client.ID, Username: username, RemoteAddr: req.r.RemoteAddr}
+	attempt := LoginAttempt{AuthServerID: req.server.ID, ClientID: req.client.ID, Username: username, Source: req.source}
+	var adm LoginAdmission
 	if s.Guard != nil {
-		if err := s.Guard.Check(ctx, attempt); err != nil {
+		if adm, err = s.Guard.Check(ctx, attempt); err != nil {
 			return nil, err
 		}
 	}
-	user, err := s.checkPassword(ctx, username, pw)
-	if s.Guard != nil && !errors.Is(err, password.ErrBusy) {
-		s.Guard.Record(ctx, attempt, user.ID, err == nil)
+	user, res, err := s.checkPassword(ctx, username, pw, adm != nil && adm.KnownSource())
+	if adm != nil {
+		adm.Done(ctx, res)
 	}
 	if err != nil {
 		return nil, err
@@ -55,28 +56,35 @@ func (s *Server) passwordGrant(ctx context.Context, req *tokenRequest) (*tokenRe
 }
 
 // checkPassword returns the user whose login and password match and who may
-// get tokens. Every failure that could tell whether the user exists is the
-// same invalid_grant, after the same hashing cost: an unknown user is
-// checked against a dummy hash; a user who is not ACTIVE is checked like
-// anyone else and refused after.
-func (s *Server) checkPassword(ctx context.Context, username, pw string) (store.User, error) {
+// get tokens, and the outcome for the login guard. Every failure that could
+// tell whether the user exists is the same invalid_grant, after the same
+// hashing cost: an unknown user is checked against a dummy hash; a user who
+// is not ACTIVE is checked like anyone else and refused after. A LOCKED_OUT
+// user logs in only from a source the guard knows (knownSource): the guard
+// has already refused everyone else before any hashing.
+func (s *Server) checkPassword(ctx context.Context, username, pw string, knownSource bool) (store.User, LoginResult, error) {
 	invalid := oautherr.ErrInvalidGrant.WithDescription("The credentials provided were invalid.")
+	failed := func(u store.User, reason string) LoginResult {
+		return LoginResult{Outcome: LoginFailed, UserID: u.ID, UserStatus: u.Status, Reason: reason}
+	}
+	notChecked := LoginResult{Outcome: LoginNotChecked}
 	user, err := s.Store.GetUserByLogin(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
 		if err := s.Hasher.VerifyDummy(ctx, pw); err != nil {
-			return store.User{}, hashErr(err)
+			return store.User{}, notChecked, hashErr(err)
 		}
-		return store.User{}, invalid.WithDebug("unknown user")
+		return store.User{}, failed(store.User{}, ReasonInvalidCredentials), invalid.WithDebug("unknown user")
 	}
 	if err != nil {
-		return store.User{}, errorf("oauth: find user: %w", err)
+		return store.User{}, notChecked, errorf("oauth: find user: %w", err)
 	}
+	notChecked.UserID, notChecked.UserStatus = user.ID, user.Status
 	if user.PasswordHash == "" {
 		// A user without a password (created STAGED, say) costs the same.
 		if err := s.Hasher.VerifyDummy(ctx, pw); err != nil {
-			return store.User{}, hashErr(err)
+			return store.User{}, notChecked, hashErr(err)
 		}
-		return store.User{ID: user.ID}, invalid.WithDebug("user has no password")
+		return store.User{ID: user.ID}, failed(user, ReasonInvalidCredentials), invalid.WithDebug("user has no password")
 	}
 	res, err := s.Hasher.Verify(ctx, user.PasswordHash, pw)
 	if err != nil {
@@ -84,29 +92,36 @@ func (s *Server) checkPassword(ctx context.Context, username, pw string) (store.
 			// Answer no faster than a real check, so that a broken record
 			// does not tell an attacker anything.
 			if err := s.Hasher.VerifyDummy(ctx, pw); err != nil {
-				return store.User{}, hashErr(err)
+				return store.User{}, notChecked, hashErr(err)
 			}
 			s.Logger.WarnContext(ctx, "stored password hash is unreadable", "user_id", user.ID, "err", err)
-			return store.User{ID: user.ID}, invalid.WithDebug("unreadable hash")
+			return store.User{ID: user.ID}, failed(user, ReasonInvalidCredentials), invalid.WithDebug("unreadable hash")
 		}
-		return store.User{}, hashErr(err)
+		return store.User{}, notChecked, hashErr(err)
 	}
 	if !res.OK {
-		return store.User{ID: user.ID}, invalid.WithDebug("wrong password")
+		return store.User{ID: user.ID}, failed(user, ReasonInvalidCredentials), invalid.WithDebug("wrong password")
 	}
-	switch user.Status {
-	case store.UserActive:
-	case store.UserPasswordExpired:
+	switch {
+	case user.Status == store.UserActive:
+	case user.Status == store.UserLockedOut && knownSource:
+	case user.Status == store.UserPasswordExpired:
 		// Only someone who knows the password learns that it expired.
-		return store.User{ID: user.ID}, oautherr.ErrInvalidGrant.WithDescription("Password has expired.")
+		return store.User{ID: user.ID}, failed(user, ReasonPasswordExpired), oautherr.ErrInvalidGrant.WithDescription("Password has expired.")
 	default:
-		return store.User{ID: user.ID}, invalid.WithDebug("user status %s", user.Status)
+		return store.User{ID: user.ID}, failed(user, "USER_"+user.Status), invalid.WithDebug("user status %s", user.Status)
 	}
 	if res.NeedsRehash {
 		s.rehash(ctx, user.ID, user.PasswordHash, pw)
 	}
-	return user, nil
+	return user, LoginResult{Outcome: LoginSucceeded, UserID: user.ID, UserStatus: user.Status}, nil
 }
+
+// Reasons of failed logins, as the audit trail records them.
+const (
+	ReasonInvalidCredentials = "INVALID_CREDENTIALS"
+	ReasonPasswordExpired    = "PASSWORD_EXPIRED"
+)
 
 // rehash upgrades a user's stored hash to the configured algorithm and
 // parameters. A failure is logged and the login still succeeds.

@@ -17,6 +17,7 @@ import (
 	"github.com/latchkey/latchkey/internal/oautherr"
 	"github.com/latchkey/latchkey/internal/password"
 	"github.com/latchkey/latchkey/internal/policy"
+	"github.com/latchkey/latchkey/internal/ratelimit"
 	"github.com/latchkey/latchkey/internal/reqlog"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/token"
@@ -29,8 +30,9 @@ type Server struct {
 	Hasher  *password.Hasher
 	Secrets SecretVerifier
 	Minter  *token.Minter
-	// Guard, when set, is consulted before any password is hashed and told
-	// every outcome: it is where lockout and rate limits sit.
+	// Guard, when set, admits every token request (rate limits per client
+	// and source) and every password login before any hashing (rate limit
+	// per username, lockout), and is told every outcome.
 	Guard  LoginGuard
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -41,6 +43,9 @@ type Server struct {
 	// ClientJWKS fetches and caches the key sets of private_key_jwt clients
 	// that publish them at a URL.
 	ClientJWKS *RemoteJWKS
+
+	// overloadLog throttles the lines written about overload answers.
+	overloadLog logThrottle
 }
 
 // tokenRequest is one parsed, client-authenticated token request.
@@ -50,6 +55,8 @@ type tokenRequest struct {
 	server policy.Server
 	client store.Client
 	grant  string
+	// source is the address the request is attributed to (LoginGuard).
+	source string
 }
 
 // tokenResponse is the RFC 6749 section 5.1 success body, in Okta's order.
@@ -98,7 +105,15 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	ctx, limits := ratelimit.WithHeaders(r.Context())
+	r = r.WithContext(ctx)
 	resp, err := s.token(r, srv)
+	if !limits.Set() && s.Guard != nil {
+		// Refused before the guard admitted it: still tell the caller
+		// where it stands.
+		s.Guard.PeekRequest(ctx, r)
+	}
+	limits.Write(w.Header())
 	if err != nil {
 		s.logError(r.Context(), err)
 		oautherr.Write(w, s.basicChallenge(r, err))
@@ -132,6 +147,12 @@ func (s *Server) token(r *http.Request, srv policy.Server) (*tokenResponse, erro
 		return nil, err
 	}
 	reqlog.SetClientID(ctx, client.ID)
+	var source string
+	if s.Guard != nil {
+		if source, err = s.Guard.AdmitRequest(ctx, r, client); err != nil {
+			return nil, err
+		}
+	}
 	grant := form.Get("grant_type")
 	supported := s.Policy.Grants(srv)
 	if grant == "" {
@@ -144,7 +165,7 @@ func (s *Server) token(r *http.Request, srv policy.Server) (*tokenResponse, erro
 	if !slices.Contains(client.GrantTypes, grant) {
 		return nil, oautherr.ErrUnauthorizedClient.WithDescription("The client is not authorized to use the provided grant type. Configured grant types: [%s].", strings.Join(client.GrantTypes, ", "))
 	}
-	return handler(ctx, &tokenRequest{r: r, form: form, server: srv, client: client, grant: grant})
+	return handler(ctx, &tokenRequest{r: r, form: form, server: srv, client: client, grant: grant, source: source})
 }
 
 // requireParams returns invalid_request for the first missing parameter.
@@ -160,7 +181,12 @@ func requireParams(form url.Values, names ...string) error {
 func (s *Server) logError(ctx context.Context, err error) {
 	var oe *oautherr.Error
 	if errors.As(err, &oe) {
-		if oe.Status >= 500 {
+		if oe.Status == http.StatusServiceUnavailable {
+			// Overload is expected under attack: log a few lines a second.
+			if ok, suppressed := s.overloadLog.allow(time.Now()); ok {
+				s.Logger.WarnContext(ctx, "token request refused: overloaded", "detail", oe.Description, "suppressed_since_last", suppressed)
+			}
+		} else if oe.Status >= 500 {
 			s.Logger.ErrorContext(ctx, "token request failed", "error", oe.Code, "detail", oe.Debug)
 		} else if oe.Debug != "" {
 			s.Logger.DebugContext(ctx, "token request refused", "error", oe.Code, "detail", oe.Debug)
