@@ -254,9 +254,6 @@ type admission struct {
 	locking bool // its failure, if it fails, completes a lock
 }
 
-// KnownSource implements oauth.LoginAdmission.
-func (a *admission) KnownSource() bool { return a.known }
-
 // Done implements oauth.LoginAdmission. Errors are logged: the answer to
 // the client is already decided.
 func (a *admission) Done(ctx context.Context, r oauth.LoginResult) {

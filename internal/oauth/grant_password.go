@@ -33,7 +33,7 @@ func (s *Server) passwordGrant(ctx context.Context, req *tokenRequest) (*tokenRe
 			return nil, err
 		}
 	}
-	user, res, err := s.checkPassword(ctx, username, pw, adm != nil && adm.KnownSource())
+	user, res, err := s.checkPassword(ctx, username, pw, adm != nil)
 	if adm != nil {
 		adm.Done(ctx, res)
 	}
@@ -59,10 +59,10 @@ func (s *Server) passwordGrant(ctx context.Context, req *tokenRequest) (*tokenRe
 // get tokens, and the outcome for the login guard. Every failure that could
 // tell whether the user exists is the same invalid_grant, after the same
 // hashing cost: an unknown user is checked against a dummy hash; a user who
-// is not ACTIVE is checked like anyone else and refused after. A LOCKED_OUT
-// user logs in only from a source the guard knows (knownSource): the guard
-// has already refused everyone else before any hashing.
-func (s *Server) checkPassword(ctx context.Context, username, pw string, knownSource bool) (store.User, LoginResult, error) {
+// is not ACTIVE is checked like anyone else and refused after. LOCKED_OUT
+// is the login guard's status: a LOCKED_OUT user logs in when the guard
+// admitted the attempt (guarded), which it does only where no lock holds.
+func (s *Server) checkPassword(ctx context.Context, username, pw string, guarded bool) (store.User, LoginResult, error) {
 	invalid := oautherr.ErrInvalidGrant.WithDescription("The credentials provided were invalid.")
 	failed := func(u store.User, reason string) LoginResult {
 		return LoginResult{Outcome: LoginFailed, UserID: u.ID, UserStatus: u.Status, Reason: reason}
@@ -104,7 +104,7 @@ func (s *Server) checkPassword(ctx context.Context, username, pw string, knownSo
 	}
 	switch {
 	case user.Status == store.UserActive:
-	case user.Status == store.UserLockedOut && knownSource:
+	case user.Status == store.UserLockedOut && guarded:
 	case user.Status == store.UserPasswordExpired:
 		// Only someone who knows the password learns that it expired.
 		return store.User{ID: user.ID}, failed(user, ReasonPasswordExpired), oautherr.ErrInvalidGrant.WithDescription("Password has expired.")

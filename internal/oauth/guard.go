@@ -62,11 +62,13 @@ type LoginGuard interface {
 }
 
 // LoginAdmission is one attempt that a LoginGuard let through.
+//
+// An admission also means that no lock holds for this login at this
+// source: a LOCKED_OUT user it admits (from a source that logged in before,
+// while failures elsewhere keep the lock, or once the lock has lifted) may
+// log in, and the guard brings the status back to ACTIVE when no lock is
+// left.
 type LoginAdmission interface {
-	// KnownSource reports whether the attempt comes from a source that
-	// logged in as this user before: such a source may still log in while
-	// the user is LOCKED_OUT by failures from elsewhere.
-	KnownSource() bool
 	// Done reports the outcome; it is called exactly once.
 	Done(ctx context.Context, r LoginResult)
 }

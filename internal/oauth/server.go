@@ -27,7 +27,7 @@ import (
 type Server struct {
 	Store   store.Store
 	Policy  *policy.Engine
-	Hasher  *password.Hasher
+	Hasher  PasswordHasher
 	Secrets SecretVerifier
 	Minter  *token.Minter
 	// Guard, when set, admits every token request (rate limits per client
@@ -46,6 +46,15 @@ type Server struct {
 
 	// overloadLog throttles the lines written about overload answers.
 	overloadLog logThrottle
+}
+
+// PasswordHasher checks and makes password hashes; *password.Hasher is
+// the one servers use, and tests wrap it to count the checks. It must be
+// safe for concurrent use.
+type PasswordHasher interface {
+	Verify(ctx context.Context, encoded, password string) (password.Result, error)
+	VerifyDummy(ctx context.Context, password string) error
+	Hash(ctx context.Context, password string) (string, error)
 }
 
 // tokenRequest is one parsed, client-authenticated token request.

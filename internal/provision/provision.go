@@ -87,7 +87,9 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (store.User, err
 	if status == "" {
 		status = store.UserActive
 	}
-	if !slices.Contains([]string{store.UserStaged, store.UserProvisioned, store.UserActive, store.UserRecovery, store.UserLockedOut,
+	// LOCKED_OUT is not among them: only the login guard locks a user,
+	// with the counts that say when the lock lifts.
+	if !slices.Contains([]string{store.UserStaged, store.UserProvisioned, store.UserActive, store.UserRecovery,
 		store.UserPasswordExpired, store.UserSuspended, store.UserDeprovisioned}, status) {
 		return store.User{}, invalid("unknown status %q", status)
 	}
