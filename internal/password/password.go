@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -18,7 +17,8 @@ import (
 
 // Errors returned by the Hasher.
 var (
-	// ErrBusy means the hashing pool and its queue are full; try again later.
+	// ErrBusy means no worker is free and the queue, or the caller's share
+	// of it (its QueueKey's client or source), is full; try again later.
 	ErrBusy = errors.New("password: hashing pool is busy")
 	// ErrUnknownFormat means an encoded hash is of no format this package reads.
 	ErrUnknownFormat = errors.New("password: unknown hash format")
@@ -63,27 +63,40 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// Config configures a Hasher.
+// Config configures a Hasher. Zero values take the defaults described.
 type Config struct {
 	Params Params
 	// Workers is how many hashes run at once; 0 means runtime.NumCPU().
 	Workers int
-	// Queue is how many callers may wait for a worker; 0 means 64 per worker.
+	// Queue is how many callers may wait for a worker in all; 0 means 64
+	// per worker.
 	Queue int
+	// ClientQueue is how many of them may wait under one QueueKey.Client;
+	// 0 means a quarter of Queue (at least 1). It is at most Queue.
+	ClientQueue int
+	// SourceQueue is how many may wait under one QueueKey (one source of
+	// one client); 0 means an eighth of Queue (at least 1). It is at most
+	// ClientQueue.
+	SourceQueue int
 }
 
-// Hasher hashes and verifies passwords through a bounded pool. It is safe for
-// concurrent use.
+// Hasher hashes and verifies passwords through a bounded pool with fair
+// admission. It is safe for concurrent use.
 type Hasher struct {
-	params  Params
-	slots   chan struct{}
-	waiting atomic.Int64
-	queue   int64
-	dummy   string
+	params Params
+	dummy  string
+	pool   *admission
+	// inWorker, when set (by tests), runs in the worker slot before each
+	// hash with the encoded hash about to be verified ("" for Hash).
+	inWorker func(ctx context.Context, encoded string)
 }
 
 // New returns a Hasher. It computes the dummy hash used by VerifyDummy.
 func New(cfg Config) (*Hasher, error) {
+	return newHasherHooked(cfg, nil)
+}
+
+func newHasherHooked(cfg Config, inWorker func(context.Context, string)) (*Hasher, error) {
 	if err := cfg.Params.Validate(); err != nil {
 		return nil, err
 	}
@@ -95,14 +108,28 @@ func New(cfg Config) (*Hasher, error) {
 	if queue <= 0 {
 		queue = 64 * workers
 	}
-	h := &Hasher{params: cfg.Params, slots: make(chan struct{}, workers), queue: int64(queue)}
+	clientQueue := cfg.ClientQueue
+	if clientQueue <= 0 {
+		clientQueue = max(1, queue/4)
+	}
+	clientQueue = min(clientQueue, queue)
+	sourceQueue := cfg.SourceQueue
+	if sourceQueue <= 0 {
+		sourceQueue = max(1, queue/8)
+	}
+	sourceQueue = min(sourceQueue, clientQueue)
+	h := &Hasher{
+		params:   cfg.Params,
+		pool:     newAdmission(workers, queue, clientQueue, sourceQueue),
+		inWorker: inWorker,
+	}
 	dummyPassword := make([]byte, 24)
 	if _, err := rand.Read(dummyPassword); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("password: dummy password: %w", err)
 	}
 	dummy, err := h.encodeArgon2(dummyPassword)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("password: dummy hash: %w", err)
 	}
 	h.dummy = dummy
 	return h, nil
@@ -111,37 +138,20 @@ func New(cfg Config) (*Hasher, error) {
 // Params returns the parameters new hashes are made with.
 func (h *Hasher) Params() Params { return h.params }
 
-// acquire takes a worker slot, waiting in the bounded queue if needed.
-func (h *Hasher) acquire(ctx context.Context) error {
-	select {
-	case h.slots <- struct{}{}:
-		return nil
-	default:
-	}
-	if h.waiting.Add(1) > h.queue {
-		h.waiting.Add(-1)
-		return ErrBusy
-	}
-	defer h.waiting.Add(-1)
-	select {
-	case h.slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (h *Hasher) release() { <-h.slots }
-
-// Hash returns the encoded argon2id hash of password.
+// Hash returns the encoded argon2id hash of password. It waits for a worker
+// under the QueueKey of ctx (see WithQueueKey) and returns ErrBusy when that
+// key's share of the queue, or the queue, is full.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if len(password) > MaxLength {
 		return "", fmt.Errorf("password: longer than %d bytes", MaxLength)
 	}
-	if err := h.acquire(ctx); err != nil {
+	if err := h.pool.acquire(ctx); err != nil {
 		return "", err
 	}
-	defer h.release()
+	defer h.pool.release()
+	if h.inWorker != nil {
+		h.inWorker(ctx, "")
+	}
 	return h.encodeArgon2([]byte(password))
 }
 
@@ -166,28 +176,35 @@ type Result struct {
 	NeedsRehash bool
 }
 
-// Verify checks password against an encoded hash in the worker pool.
+// Verify checks password against an encoded hash in the worker pool. Like
+// Hash it queues under the QueueKey of ctx and may return ErrBusy.
 func (h *Hasher) Verify(ctx context.Context, encoded, password string) (Result, error) {
 	if len(password) > MaxLength {
 		// Cost the same as a real check so length does not become an oracle.
 		return Result{}, h.VerifyDummy(ctx, password[:MaxLength])
 	}
-	if err := h.acquire(ctx); err != nil {
+	if err := h.pool.acquire(ctx); err != nil {
 		return Result{}, err
 	}
-	defer h.release()
+	defer h.pool.release()
+	if h.inWorker != nil {
+		h.inWorker(ctx, encoded)
+	}
 	return h.verify(encoded, []byte(password))
 }
 
 // VerifyDummy spends the time of one verification against a hash of the
 // configured cost and always fails. Use it for unknown users.
 func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
-	if err := h.acquire(ctx); err != nil {
+	if err := h.pool.acquire(ctx); err != nil {
 		return err
 	}
-	defer h.release()
+	defer h.pool.release()
 	if len(password) > MaxLength {
 		password = password[:MaxLength]
+	}
+	if h.inWorker != nil {
+		h.inWorker(ctx, h.dummy)
 	}
 	_, err := h.verify(h.dummy, []byte(password))
 	return err
