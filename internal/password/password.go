@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -78,20 +79,34 @@ type Config struct {
 	// one client); 0 means an eighth of Queue (at least 1). It is at most
 	// ClientQueue.
 	SourceQueue int
+	// FloorWindow is how long the cost of a hash format is remembered
+	// after its last verification when computing the time floor; 0 means
+	// 24 hours. The configured argon2id parameters are never forgotten.
+	FloorWindow time.Duration
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// Sleep waits d or until ctx is done, returning ctx's error then; nil
+	// means a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Hasher hashes and verifies passwords through a bounded pool with fair
-// admission. It is safe for concurrent use.
+// admission, and makes every verification last at least the time floor. It
+// is safe for concurrent use.
 type Hasher struct {
 	params Params
 	dummy  string
 	pool   *admission
+	floor  *floorStats
+	now    func() time.Time
+	sleep  func(context.Context, time.Duration) error
 	// inWorker, when set (by tests), runs in the worker slot before each
 	// hash with the encoded hash about to be verified ("" for Hash).
 	inWorker func(ctx context.Context, encoded string)
 }
 
-// New returns a Hasher. It computes the dummy hash used by VerifyDummy.
+// New returns a Hasher. It computes the dummy hash used by VerifyDummy and
+// checks it once to seed the time floor.
 func New(cfg Config) (*Hasher, error) {
 	return newHasherHooked(cfg, nil)
 }
@@ -118,10 +133,23 @@ func newHasherHooked(cfg Config, inWorker func(context.Context, string)) (*Hashe
 		sourceQueue = max(1, queue/8)
 	}
 	sourceQueue = min(sourceQueue, clientQueue)
+	window := cfg.FloorWindow
+	if window <= 0 {
+		window = 24 * time.Hour
+	}
 	h := &Hasher{
 		params:   cfg.Params,
 		pool:     newAdmission(workers, queue, clientQueue, sourceQueue),
+		floor:    newFloorStats(argon2Class(cfg.Params), window),
+		now:      cfg.Now,
+		sleep:    cfg.Sleep,
 		inWorker: inWorker,
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.sleep == nil {
+		h.sleep = sleepContext
 	}
 	dummyPassword := make([]byte, 24)
 	if _, err := rand.Read(dummyPassword); err != nil {
@@ -132,6 +160,14 @@ func newHasherHooked(cfg Config, inWorker func(context.Context, string)) (*Hashe
 		return nil, fmt.Errorf("password: dummy hash: %w", err)
 	}
 	h.dummy = dummy
+	// Seed the floor with the cost of the dummy check itself, so that the
+	// first unknown-user answers are already as slow as a real check.
+	start := h.now()
+	if _, _, err := h.verifyInWorker(context.Background(), dummy, dummyPassword); err != nil {
+		return nil, fmt.Errorf("password: dummy check: %w", err)
+	}
+	end := h.now()
+	h.floor.observe(argon2Class(cfg.Params), end.Sub(start), end)
 	return h, nil
 }
 
@@ -140,7 +176,8 @@ func (h *Hasher) Params() Params { return h.params }
 
 // Hash returns the encoded argon2id hash of password. It waits for a worker
 // under the QueueKey of ctx (see WithQueueKey) and returns ErrBusy when that
-// key's share of the queue, or the queue, is full.
+// key's share of the queue, or the queue, is full. Hash is not subject to
+// the time floor.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if len(password) > MaxLength {
 		return "", fmt.Errorf("password: longer than %d bytes", MaxLength)
@@ -178,81 +215,135 @@ type Result struct {
 
 // Verify checks password against an encoded hash in the worker pool. Like
 // Hash it queues under the QueueKey of ctx and may return ErrBusy.
+//
+// A verification that ran a hash returns no earlier than the time floor
+// after its worker slot was granted (see Delay), so that an argon2id user, an
+// imported bcrypt user and an unknown user (VerifyDummy) answer alike. The
+// wait happens after the slot is released. An unreadable hash
+// (ErrUnknownFormat, ErrMalformed) returns at once, without hashing: follow
+// it with VerifyDummy, as for an unknown user.
 func (h *Hasher) Verify(ctx context.Context, encoded, password string) (Result, error) {
 	if len(password) > MaxLength {
 		// Cost the same as a real check so length does not become an oracle.
 		return Result{}, h.VerifyDummy(ctx, password[:MaxLength])
 	}
-	if err := h.pool.acquire(ctx); err != nil {
-		return Result{}, err
-	}
-	defer h.pool.release()
-	if h.inWorker != nil {
-		h.inWorker(ctx, encoded)
-	}
-	return h.verify(encoded, []byte(password))
+	return h.check(ctx, encoded, []byte(password))
 }
 
 // VerifyDummy spends the time of one verification against a hash of the
-// configured cost and always fails. Use it for unknown users.
+// configured cost, then waits out the time floor like Verify, and always
+// fails. Use it for unknown users.
 func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
-	if err := h.pool.acquire(ctx); err != nil {
-		return err
-	}
-	defer h.pool.release()
 	if len(password) > MaxLength {
 		password = password[:MaxLength]
 	}
-	if h.inWorker != nil {
-		h.inWorker(ctx, h.dummy)
-	}
-	_, err := h.verify(h.dummy, []byte(password))
+	_, err := h.check(ctx, h.dummy, []byte(password))
 	return err
 }
 
-func (h *Hasher) verify(encoded string, password []byte) (Result, error) {
+// Delay waits the time floor without hashing and without a worker: a caller
+// that refuses a login before checking the password (a locked-out user)
+// calls it so that the refusal takes as long as a check. It returns ctx's
+// error if ctx ends first.
+//
+// The floor is the smoothed cost of the slowest hash format verified within
+// Config.FloorWindow, and never below that of the configured argon2id
+// parameters; see the package documentation for the exact rule.
+func (h *Hasher) Delay(ctx context.Context) error {
+	start := h.now()
+	return h.waitUntil(ctx, start.Add(h.floor.floor(start)))
+}
+
+// check verifies in a worker slot, records the cost of the hash format and,
+// once the slot is released, waits until the floor has passed since the slot
+// was granted. The floor is measured from the grant rather than from the
+// call so that time spent queueing, which grows under load, cannot hide the
+// difference between a cheap and a costly format.
+func (h *Hasher) check(ctx context.Context, encoded string, password []byte) (Result, error) {
+	if err := h.pool.acquire(ctx); err != nil {
+		return Result{}, err
+	}
+	start := h.now()
+	res, class, err := h.verifyInWorker(ctx, encoded, password)
+	end := h.now()
+	h.pool.release()
+	if err != nil {
+		return Result{}, err
+	}
+	h.floor.observe(class, end.Sub(start), end)
+	if err := h.waitUntil(ctx, start.Add(h.floor.floor(end))); err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+func (h *Hasher) verifyInWorker(ctx context.Context, encoded string, password []byte) (Result, costClass, error) {
+	if h.inWorker != nil {
+		h.inWorker(ctx, encoded)
+	}
+	return h.verify(encoded, password)
+}
+
+// waitUntil sleeps until deadline by the Hasher's clock.
+func (h *Hasher) waitUntil(ctx context.Context, deadline time.Time) error {
+	d := deadline.Sub(h.now())
+	if d <= 0 {
+		return nil
+	}
+	if err := h.sleep(ctx, d); err != nil {
+		return fmt.Errorf("password: waiting out the time floor: %w", err)
+	}
+	return nil
+}
+
+// verify checks password against encoded and reports the cost class of the
+// hash it computed (the dummy's when it fell back to the dummy). It computes
+// nothing when it returns an error.
+func (h *Hasher) verify(encoded string, password []byte) (Result, costClass, error) {
 	switch {
 	case strings.HasPrefix(encoded, "$argon2id$"):
 		p, salt, key, err := decodeArgon2(encoded)
 		if err != nil {
-			return Result{}, err
+			return Result{}, costClass{}, err
 		}
+		class := argon2Class(p)
 		got := argon2.IDKey(password, salt, p.Iterations, p.MemoryKiB, p.Parallelism, uint32(len(key)))
 		if subtle.ConstantTimeCompare(got, key) != 1 {
-			return Result{}, nil
+			return Result{}, class, nil
 		}
 		want := h.params
 		stale := p.MemoryKiB != want.MemoryKiB || p.Iterations != want.Iterations ||
 			p.Parallelism != want.Parallelism || uint32(len(key)) != want.KeyLen || uint32(len(salt)) != want.SaltLen
-		return Result{OK: true, NeedsRehash: stale}, nil
+		return Result{OK: true, NeedsRehash: stale}, class, nil
 	case strings.HasPrefix(encoded, "$2a$"), strings.HasPrefix(encoded, "$2b$"), strings.HasPrefix(encoded, "$2y$"):
 		cost, err := bcrypt.Cost([]byte(encoded))
 		if err != nil {
-			return Result{}, fmt.Errorf("%w: bcrypt: %v", ErrMalformed, err)
+			return Result{}, costClass{}, fmt.Errorf("%w: bcrypt: %v", ErrMalformed, err)
 		}
 		if cost > MaxBcryptCost {
 			// Each step doubles the work: an imported or tampered hash of
 			// cost 31 would keep a worker busy for days.
-			return Result{}, fmt.Errorf("%w: bcrypt cost %d is above %d", ErrMalformed, cost, MaxBcryptCost)
+			return Result{}, costClass{}, fmt.Errorf("%w: bcrypt cost %d is above %d", ErrMalformed, cost, MaxBcryptCost)
 		}
 		if len(password) > 72 {
 			// bcrypt reads only 72 bytes; refusing longer input avoids
 			// accepting a password that merely shares a 72-byte prefix.
 			// The dummy check keeps the answer as slow as a real one.
-			_, err := h.verify(h.dummy, password[:72])
-			return Result{}, err
+			_, class, err := h.verify(h.dummy, password[:72])
+			return Result{}, class, err
 		}
+		class := costClass{format: "bcrypt", bcryptCost: cost}
 		err = bcrypt.CompareHashAndPassword([]byte(encoded), password)
 		switch {
 		case err == nil:
-			return Result{OK: true, NeedsRehash: true}, nil
+			return Result{OK: true, NeedsRehash: true}, class, nil
 		case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
-			return Result{}, nil
+			return Result{}, class, nil
 		default:
-			return Result{}, fmt.Errorf("%w: bcrypt: %v", ErrMalformed, err)
+			return Result{}, costClass{}, fmt.Errorf("%w: bcrypt: %v", ErrMalformed, err)
 		}
 	default:
-		return Result{}, ErrUnknownFormat
+		return Result{}, costClass{}, ErrUnknownFormat
 	}
 }
 
