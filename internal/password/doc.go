@@ -37,17 +37,18 @@
 //
 // The floor is, for each hash format and cost ("class") verified within
 // Config.FloorWindow (24 hours by default), the class's smoothed cost plus
-// four smoothed deviations, computed like TCP's retransmission timeout
-// (RFC 6298 section 2) from the time each verification spent in its worker:
+// two smoothed deviations, computed like TCP's retransmission timeout
+// (RFC 6298 section 2, with 2 deviations instead of 4) from the time each
+// verification spent in its worker:
 //
 //	dev  += (|d − mean| − dev) / 4
 //	mean += (d − mean) / 8
-//	floor = max over classes of (mean + 4·dev)
+//	floor = max over classes of (mean + 2·dev)
 //
 // The first sample of a class sets mean = d and dev = 0. The class of the
-// configured argon2id parameters is never forgotten and is seeded by one
-// dummy check in New, so the floor is never below the cost of an
-// unknown-user check. A class unused for FloorWindow drops out, and the next
+// configured argon2id parameters is never forgotten and is seeded in New by
+// the dummy hash and one dummy check (the faster of the two), so the floor
+// is never below the cost of an unknown-user check. A class unused for FloorWindow drops out, and the next
 // verification of it (which then runs above the floor once) brings it back.
 // An unreadable stored hash (ErrUnknownFormat, ErrMalformed) returns at once
 // without hashing; callers follow it with VerifyDummy.
