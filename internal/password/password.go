@@ -10,7 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -18,7 +18,8 @@ import (
 
 // Errors returned by the Hasher.
 var (
-	// ErrBusy means the hashing pool and its queue are full; try again later.
+	// ErrBusy means no worker is free and the queue, or the caller's share
+	// of it (its QueueKey's client or source), is full; try again later.
 	ErrBusy = errors.New("password: hashing pool is busy")
 	// ErrUnknownFormat means an encoded hash is of no format this package reads.
 	ErrUnknownFormat = errors.New("password: unknown hash format")
@@ -63,27 +64,54 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// Config configures a Hasher.
+// Config configures a Hasher. Zero values take the defaults described.
 type Config struct {
 	Params Params
 	// Workers is how many hashes run at once; 0 means runtime.NumCPU().
 	Workers int
-	// Queue is how many callers may wait for a worker; 0 means 64 per worker.
+	// Queue is how many callers may wait for a worker in all; 0 means 64
+	// per worker.
 	Queue int
+	// ClientQueue is how many of them may wait under one QueueKey.Client;
+	// 0 means a quarter of Queue (at least 1). It is at most Queue.
+	ClientQueue int
+	// SourceQueue is how many may wait under one QueueKey (one source of
+	// one client); 0 means an eighth of Queue (at least 1). It is at most
+	// ClientQueue.
+	SourceQueue int
+	// FloorWindow is how long the cost of a hash format is remembered
+	// after its last verification when computing the time floor; 0 means
+	// 24 hours. The configured argon2id parameters are never forgotten.
+	FloorWindow time.Duration
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// Sleep waits d or until ctx is done, returning ctx's error then; nil
+	// means a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
-// Hasher hashes and verifies passwords through a bounded pool. It is safe for
-// concurrent use.
+// Hasher hashes and verifies passwords through a bounded pool with fair
+// admission, and makes every verification last at least the time floor. It
+// is safe for concurrent use.
 type Hasher struct {
-	params  Params
-	slots   chan struct{}
-	waiting atomic.Int64
-	queue   int64
-	dummy   string
+	params Params
+	dummy  string
+	pool   *admission
+	floor  *floorStats
+	now    func() time.Time
+	sleep  func(context.Context, time.Duration) error
+	// inWorker, when set (by tests), runs in the worker slot before each
+	// hash with the encoded hash about to be verified ("" for Hash).
+	inWorker func(ctx context.Context, encoded string)
 }
 
-// New returns a Hasher. It computes the dummy hash used by VerifyDummy.
+// New returns a Hasher. It computes the dummy hash used by VerifyDummy and
+// checks it once to seed the time floor.
 func New(cfg Config) (*Hasher, error) {
+	return newHasherHooked(cfg, nil)
+}
+
+func newHasherHooked(cfg Config, inWorker func(context.Context, string)) (*Hasher, error) {
 	if err := cfg.Params.Validate(); err != nil {
 		return nil, err
 	}
@@ -95,54 +123,81 @@ func New(cfg Config) (*Hasher, error) {
 	if queue <= 0 {
 		queue = 64 * workers
 	}
-	h := &Hasher{params: cfg.Params, slots: make(chan struct{}, workers), queue: int64(queue)}
+	clientQueue := cfg.ClientQueue
+	if clientQueue <= 0 {
+		clientQueue = max(1, queue/4)
+	}
+	clientQueue = min(clientQueue, queue)
+	sourceQueue := cfg.SourceQueue
+	if sourceQueue <= 0 {
+		sourceQueue = max(1, queue/8)
+	}
+	sourceQueue = min(sourceQueue, clientQueue)
+	window := cfg.FloorWindow
+	if window <= 0 {
+		window = 24 * time.Hour
+	}
+	h := &Hasher{
+		params:   cfg.Params,
+		pool:     newAdmission(workers, queue, clientQueue, sourceQueue),
+		floor:    newFloorStats(argon2Class(cfg.Params), window),
+		now:      cfg.Now,
+		sleep:    cfg.Sleep,
+		inWorker: inWorker,
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.sleep == nil {
+		h.sleep = sleepContext
+	}
 	dummyPassword := make([]byte, 24)
 	if _, err := rand.Read(dummyPassword); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("password: dummy password: %w", err)
 	}
-	dummy, err := h.encodeArgon2(dummyPassword)
+	start := h.now()
+	dummy, err := h.encodeInWorker(context.Background(), dummyPassword)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("password: dummy hash: %w", err)
 	}
 	h.dummy = dummy
+	// Seed the floor with the cost of the dummy check itself, so that the
+	// first unknown-user answers are already as slow as a real check. The
+	// faster of two runs is taken: the first run pays for a cold heap, and
+	// a seed above the true cost would only slow every login until the
+	// average caught up (one below it is harmless: it is the same class).
+	mid := h.now()
+	if _, _, err := h.verifyInWorker(context.Background(), dummy, dummyPassword); err != nil {
+		return nil, fmt.Errorf("password: dummy check: %w", err)
+	}
+	end := h.now()
+	h.floor.observe(argon2Class(cfg.Params), min(mid.Sub(start), end.Sub(mid)), end)
 	return h, nil
 }
 
 // Params returns the parameters new hashes are made with.
 func (h *Hasher) Params() Params { return h.params }
 
-// acquire takes a worker slot, waiting in the bounded queue if needed.
-func (h *Hasher) acquire(ctx context.Context) error {
-	select {
-	case h.slots <- struct{}{}:
-		return nil
-	default:
-	}
-	if h.waiting.Add(1) > h.queue {
-		h.waiting.Add(-1)
-		return ErrBusy
-	}
-	defer h.waiting.Add(-1)
-	select {
-	case h.slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (h *Hasher) release() { <-h.slots }
-
-// Hash returns the encoded argon2id hash of password.
+// Hash returns the encoded argon2id hash of password. It waits for a worker
+// under the QueueKey of ctx (see WithQueueKey) and returns ErrBusy when that
+// key's share of the queue, or the queue, is full. Hash is not subject to
+// the time floor.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if len(password) > MaxLength {
 		return "", fmt.Errorf("password: longer than %d bytes", MaxLength)
 	}
-	if err := h.acquire(ctx); err != nil {
+	if err := h.pool.acquire(ctx); err != nil {
 		return "", err
 	}
-	defer h.release()
-	return h.encodeArgon2([]byte(password))
+	defer h.pool.release()
+	return h.encodeInWorker(ctx, []byte(password))
+}
+
+func (h *Hasher) encodeInWorker(ctx context.Context, password []byte) (string, error) {
+	if h.inWorker != nil {
+		h.inWorker(ctx, "")
+	}
+	return h.encodeArgon2(password)
 }
 
 func (h *Hasher) encodeArgon2(password []byte) (string, error) {
@@ -166,76 +221,137 @@ type Result struct {
 	NeedsRehash bool
 }
 
-// Verify checks password against an encoded hash in the worker pool.
+// Verify checks password against an encoded hash in the worker pool. Like
+// Hash it queues under the QueueKey of ctx and may return ErrBusy.
+//
+// A verification that ran a hash returns no earlier than the time floor
+// after its worker slot was granted (see Delay), so that an argon2id user, an
+// imported bcrypt user and an unknown user (VerifyDummy) answer alike. The
+// wait happens after the slot is released. An unreadable hash
+// (ErrUnknownFormat, ErrMalformed) returns at once, without hashing: follow
+// it with VerifyDummy, as for an unknown user.
 func (h *Hasher) Verify(ctx context.Context, encoded, password string) (Result, error) {
 	if len(password) > MaxLength {
 		// Cost the same as a real check so length does not become an oracle.
 		return Result{}, h.VerifyDummy(ctx, password[:MaxLength])
 	}
-	if err := h.acquire(ctx); err != nil {
-		return Result{}, err
-	}
-	defer h.release()
-	return h.verify(encoded, []byte(password))
+	return h.check(ctx, encoded, []byte(password))
 }
 
 // VerifyDummy spends the time of one verification against a hash of the
-// configured cost and always fails. Use it for unknown users.
+// configured cost, then waits out the time floor like Verify, and always
+// fails. Use it for unknown users.
 func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
-	if err := h.acquire(ctx); err != nil {
-		return err
-	}
-	defer h.release()
 	if len(password) > MaxLength {
 		password = password[:MaxLength]
 	}
-	_, err := h.verify(h.dummy, []byte(password))
+	_, err := h.check(ctx, h.dummy, []byte(password))
 	return err
 }
 
-func (h *Hasher) verify(encoded string, password []byte) (Result, error) {
+// Delay waits the time floor without hashing and without a worker: a caller
+// that refuses a login before checking the password (a locked-out user)
+// calls it so that the refusal takes as long as a check. It returns ctx's
+// error if ctx ends first.
+//
+// The floor is the smoothed cost of the slowest hash format verified within
+// Config.FloorWindow, and never below that of the configured argon2id
+// parameters; see the package documentation for the exact rule.
+func (h *Hasher) Delay(ctx context.Context) error {
+	start := h.now()
+	return h.waitUntil(ctx, start.Add(h.floor.floor(start)))
+}
+
+// check verifies in a worker slot, records the cost of the hash format and,
+// once the slot is released, waits until the floor has passed since the slot
+// was granted. The floor is measured from the grant rather than from the
+// call so that time spent queueing, which grows under load, cannot hide the
+// difference between a cheap and a costly format.
+func (h *Hasher) check(ctx context.Context, encoded string, password []byte) (Result, error) {
+	if err := h.pool.acquire(ctx); err != nil {
+		return Result{}, err
+	}
+	start := h.now()
+	res, class, err := h.verifyInWorker(ctx, encoded, password)
+	end := h.now()
+	h.pool.release()
+	if err != nil {
+		return Result{}, err
+	}
+	h.floor.observe(class, end.Sub(start), end)
+	if err := h.waitUntil(ctx, start.Add(h.floor.floor(end))); err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+func (h *Hasher) verifyInWorker(ctx context.Context, encoded string, password []byte) (Result, costClass, error) {
+	if h.inWorker != nil {
+		h.inWorker(ctx, encoded)
+	}
+	return h.verify(encoded, password)
+}
+
+// waitUntil sleeps until deadline by the Hasher's clock.
+func (h *Hasher) waitUntil(ctx context.Context, deadline time.Time) error {
+	d := deadline.Sub(h.now())
+	if d <= 0 {
+		return nil
+	}
+	if err := h.sleep(ctx, d); err != nil {
+		return fmt.Errorf("password: waiting out the time floor: %w", err)
+	}
+	return nil
+}
+
+// verify checks password against encoded and reports the cost class of the
+// hash it computed (the dummy's when it fell back to the dummy). It computes
+// nothing when it returns an error.
+func (h *Hasher) verify(encoded string, password []byte) (Result, costClass, error) {
 	switch {
 	case strings.HasPrefix(encoded, "$argon2id$"):
 		p, salt, key, err := decodeArgon2(encoded)
 		if err != nil {
-			return Result{}, err
+			return Result{}, costClass{}, err
 		}
+		class := argon2Class(p)
 		got := argon2.IDKey(password, salt, p.Iterations, p.MemoryKiB, p.Parallelism, uint32(len(key)))
 		if subtle.ConstantTimeCompare(got, key) != 1 {
-			return Result{}, nil
+			return Result{}, class, nil
 		}
 		want := h.params
 		stale := p.MemoryKiB != want.MemoryKiB || p.Iterations != want.Iterations ||
 			p.Parallelism != want.Parallelism || uint32(len(key)) != want.KeyLen || uint32(len(salt)) != want.SaltLen
-		return Result{OK: true, NeedsRehash: stale}, nil
+		return Result{OK: true, NeedsRehash: stale}, class, nil
 	case strings.HasPrefix(encoded, "$2a$"), strings.HasPrefix(encoded, "$2b$"), strings.HasPrefix(encoded, "$2y$"):
 		cost, err := bcrypt.Cost([]byte(encoded))
 		if err != nil {
-			return Result{}, fmt.Errorf("%w: bcrypt: %v", ErrMalformed, err)
+			return Result{}, costClass{}, fmt.Errorf("%w: bcrypt: %v", ErrMalformed, err)
 		}
 		if cost > MaxBcryptCost {
 			// Each step doubles the work: an imported or tampered hash of
 			// cost 31 would keep a worker busy for days.
-			return Result{}, fmt.Errorf("%w: bcrypt cost %d is above %d", ErrMalformed, cost, MaxBcryptCost)
+			return Result{}, costClass{}, fmt.Errorf("%w: bcrypt cost %d is above %d", ErrMalformed, cost, MaxBcryptCost)
 		}
 		if len(password) > 72 {
 			// bcrypt reads only 72 bytes; refusing longer input avoids
 			// accepting a password that merely shares a 72-byte prefix.
 			// The dummy check keeps the answer as slow as a real one.
-			_, err := h.verify(h.dummy, password[:72])
-			return Result{}, err
+			_, class, err := h.verify(h.dummy, password[:72])
+			return Result{}, class, err
 		}
+		class := costClass{format: "bcrypt", bcryptCost: cost}
 		err = bcrypt.CompareHashAndPassword([]byte(encoded), password)
 		switch {
 		case err == nil:
-			return Result{OK: true, NeedsRehash: true}, nil
+			return Result{OK: true, NeedsRehash: true}, class, nil
 		case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
-			return Result{}, nil
+			return Result{}, class, nil
 		default:
-			return Result{}, fmt.Errorf("%w: bcrypt: %v", ErrMalformed, err)
+			return Result{}, costClass{}, fmt.Errorf("%w: bcrypt: %v", ErrMalformed, err)
 		}
 	default:
-		return Result{}, ErrUnknownFormat
+		return Result{}, costClass{}, ErrUnknownFormat
 	}
 }
 

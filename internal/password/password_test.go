@@ -3,10 +3,9 @@ package password
 import (
 	"context"
 	"errors"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -153,34 +152,28 @@ func TestTooLong(t *testing.T) {
 
 func TestPoolBusy(t *testing.T) {
 	t.Parallel()
-	h, err := New(Config{Params: cheap, Workers: 1, Queue: 1})
+	g := newGate()
+	h, err := newHasherHooked(Config{Params: cheap, Workers: 1, Queue: 1}, g.hook)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Fill the only worker slot and the only queue place by hand.
-	h.slots <- struct{}{}
+	// Fill the only worker slot and the only queue place.
+	release := g.holdWorkers(t, h, 1, QueueKey{})
 	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
 	queued := make(chan error, 1)
 	go func() {
-		defer wg.Done()
 		_, err := h.Hash(ctx, "pw")
 		queued <- err
 	}()
-	for h.waiting.Load() != 1 {
-		// the goroutine is entering the queue
-		wgYield()
-	}
+	waitQueued(t, h, 1)
 	if _, err := h.Hash(context.Background(), "pw"); !errors.Is(err, ErrBusy) {
 		t.Fatalf("third caller err = %v, want ErrBusy", err)
 	}
 	cancel()
-	wg.Wait()
 	if err := <-queued; !errors.Is(err, context.Canceled) {
 		t.Fatalf("queued caller err = %v, want context.Canceled", err)
 	}
-	<-h.slots
+	release()
 	if _, err := h.Hash(context.Background(), "pw"); err != nil {
 		t.Fatalf("after release: %v", err)
 	}
@@ -203,7 +196,12 @@ func TestParamsValidate(t *testing.T) {
 }
 
 func FuzzVerify(f *testing.F) {
-	h := newHasher(f, cheap)
+	// No real sleeping: one costly bcrypt input would raise the floor of
+	// every later iteration.
+	h, err := New(Config{Params: cheap, Workers: 2, Sleep: func(context.Context, time.Duration) error { return nil }})
+	if err != nil {
+		f.Fatal(err)
+	}
 	enc, _ := h.Hash(context.Background(), "pw")
 	f.Add(enc, "pw")
 	f.Add("$2a$04$abcdefghijklmnopqrstuuJm5lYgBYyQXnBBe4VMbWmGrBAWa6a7a", "pw")
@@ -246,5 +244,3 @@ func BenchmarkVerifyDummyOWASP(b *testing.B) {
 		}
 	}
 }
-
-func wgYield() { runtime.Gosched() }
