@@ -144,7 +144,7 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 	p := cfg.Password
 	hasher, err := password.New(password.Config{
 		Params:  password.Params{MemoryKiB: p.MemoryKiB, Iterations: p.Iterations, Parallelism: p.Parallelism, SaltLen: 16, KeyLen: 32},
-		Workers: p.Workers, Queue: p.Queue,
+		Workers: p.Workers, Queue: p.Queue, ClientQueue: p.ClientQueue, SourceQueue: p.SourceQueue,
 	})
 	if err != nil {
 		return nil, err
@@ -212,8 +212,7 @@ func newGuard(lp config.LoginProtection, st store.Store, hasher *password.Hasher
 		Sources:        guard.Sources{TrustedProxies: proxies},
 		TrustedClients: lp.TrustedClients,
 	}
-	_ = hasher // the equal-time delay for locked logins is wired with the hasher's Delay
-	return guard.New(cfg, guard.Deps{Store: st, Logger: logger, Now: now}), nil
+	return guard.New(cfg, guard.Deps{Store: st, Delay: hasher, Logger: logger, Now: now}), nil
 }
 
 // orgID derives the deployment's org id ("00o…", the idp claim) from the

@@ -96,6 +96,10 @@ type Password struct {
 	Parallelism uint8  `yaml:"parallelism"`
 	Workers     int    `yaml:"workers"` // 0: one per CPU
 	Queue       int    `yaml:"queue"`   // 0: 64 per worker
+	// ClientQueue and SourceQueue cap the waiters of one client and of one
+	// source of a client (0: a quarter and an eighth of Queue).
+	ClientQueue int `yaml:"client_queue"`
+	SourceQueue int `yaml:"source_queue"`
 }
 
 // Tokens configures default token lifetimes.
@@ -259,8 +263,8 @@ func (c *Config) Validate() error {
 	if c.Password.Parallelism == 0 || c.Password.Iterations == 0 || c.Password.MemoryKiB < 8*uint32(c.Password.Parallelism) {
 		errs = append(errs, errors.New("password: memory_kib, iterations and parallelism must be positive (memory at least 8 KiB per lane)"))
 	}
-	if c.Password.Workers < 0 || c.Password.Queue < 0 {
-		errs = append(errs, errors.New("password: workers and queue must not be negative"))
+	if c.Password.Workers < 0 || c.Password.Queue < 0 || c.Password.ClientQueue < 0 || c.Password.SourceQueue < 0 {
+		errs = append(errs, errors.New("password: workers, queue, client_queue and source_queue must not be negative"))
 	}
 	errs = append(errs, c.LoginProtection.validate()...)
 	if len(errs) > 0 {

@@ -4,11 +4,14 @@ import (
 	"context"
 	"net/netip"
 	"net/url"
+	"reflect"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/guard"
@@ -324,5 +327,52 @@ func TestTrustedClientVouches(t *testing.T) {
 	codes := []int{publicLogin(0).status, publicLogin(1).status, publicLogin(2).status}
 	if codes[2] != 429 {
 		t.Fatalf("public client with X-Forwarded-For: statuses %v, want the third refused", codes)
+	}
+}
+
+// TestEqualAnswersEqualWork: an unknown user, a wrong password, a user
+// whose hash was imported as bcrypt, a suspended and a deprovisioned user
+// get the same status, body and headers, after the same work: one password
+// check each (the hasher's time floor then makes every check last as long
+// as the slowest format's, package password).
+func TestEqualAnswersEqualWork(t *testing.T) {
+	e := newGuardEnv(t, guard.Defaults())
+	ctx := context.Background()
+	bcryptHash, err := bcrypt.GenerateFromPassword([]byte("imported secret"), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Provision.CreateUser(ctx, provision.UserInput{Login: "imported@example.com", PasswordHash: string(bcryptHash)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, status := range []string{store.UserSuspended, store.UserDeprovisioned} {
+		if _, err := e.app.Provision.CreateUser(ctx, provision.UserInput{Login: status + "@example.com", Password: "the right password", Status: status}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct{ name, login, pw string }{
+		{"unknown user", "nobody@example.com", "whatever it is"},
+		{"wrong password", e.username, "wrong"},
+		{"bcrypt user, wrong password", "imported@example.com", "wrong"},
+		{"suspended, right password", store.UserSuspended + "@example.com", "the right password"},
+		{"deprovisioned, right password", store.UserDeprovisioned + "@example.com", "the right password"},
+	}
+	var first response
+	for i, c := range cases {
+		before := e.hasher.real.Load() + e.hasher.dummy.Load()
+		r := e.login(c.login, c.pw, nil)
+		if checks := e.hasher.real.Load() + e.hasher.dummy.Load() - before; checks != 1 {
+			t.Errorf("%s: %d password checks, want 1", c.name, checks)
+		}
+		wantInvalidCredentials(t, c.name, r)
+		r.header.Del("Date")
+		r.header.Del("X-Request-Id")
+		if i == 0 {
+			first = r
+			continue
+		}
+		if r.raw != first.raw || !reflect.DeepEqual(r.header, first.header) {
+			t.Errorf("%s answered %v %s; %s answered %v %s", c.name, r.header, r.raw, cases[0].name, first.header, first.raw)
+		}
 	}
 }

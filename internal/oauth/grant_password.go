@@ -33,6 +33,9 @@ func (s *Server) passwordGrant(ctx context.Context, req *tokenRequest) (*tokenRe
 			return nil, err
 		}
 	}
+	// Hashing waits its turn per client and per source, so that one flood
+	// cannot take the whole pool.
+	ctx = password.WithQueueKey(ctx, password.QueueKey{Client: req.client.ID, Source: req.source})
 	user, res, err := s.checkPassword(ctx, username, pw, adm != nil)
 	if adm != nil {
 		adm.Done(ctx, res)

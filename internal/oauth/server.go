@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -161,6 +162,8 @@ func (s *Server) token(r *http.Request, srv policy.Server) (*tokenResponse, erro
 		if source, err = s.Guard.AdmitRequest(ctx, r, client); err != nil {
 			return nil, err
 		}
+	} else {
+		source, _, _ = net.SplitHostPort(r.RemoteAddr)
 	}
 	grant := form.Get("grant_type")
 	supported := s.Policy.Grants(srv)
