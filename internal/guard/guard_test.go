@@ -98,7 +98,7 @@ func TestFailuresForgottenAfterQuiet(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("housekeeping while locked: removed %d, %v; want 1 (the unused source counter)", n, err)
 	}
-	clock.t = clock.t.Add(2 * time.Hour)
+	clock.t = clock.t.Add(3 * time.Hour) // the lock lifted, then an idle hour
 	if n, err := g.Housekeep(ctx); err != nil || n != 1 {
 		t.Fatalf("housekeeping of the idle shared counter: removed %d, %v; want 1", n, err)
 	}
