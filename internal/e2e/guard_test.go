@@ -201,8 +201,12 @@ func TestKnownSourceKeepsLoggingIn(t *testing.T) {
 	}
 	wantInvalidCredentials(t, "right password from the attacker's source", e.login(e.username, e.password, attacker))
 	wantInvalidCredentials(t, "right password from a new source", e.login(e.username, e.password, map[string]string{"X-Forwarded-For": "192.0.2.99"}))
-	if r := e.login(e.username, e.password, home); r.status != 200 {
+	r := e.login(e.username, e.password, home)
+	if r.status != 200 {
 		t.Fatalf("right password from the known source while locked elsewhere: %d %s", r.status, r.raw)
+	}
+	if in := e.introspect(e.basicCaller(), r.body["access_token"].(string), ""); in.body["active"] != true {
+		t.Fatalf("a token issued to the known source while LOCKED_OUT introspects %s", in.raw)
 	}
 	// The known source's success does not lift the attacker's lock.
 	wantInvalidCredentials(t, "attacker after the user's login", e.login(e.username, e.password, attacker))

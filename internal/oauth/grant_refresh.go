@@ -73,7 +73,7 @@ func (s *Server) refreshGrant(ctx context.Context, req *tokenRequest) (*tokenRes
 	}
 
 	user, err := s.Store.GetUser(ctx, rt.UserID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && user.Status != store.UserActive) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !user.HoldsTokens()) {
 		return nil, errBadRefresh.WithDebug("user gone or not active")
 	}
 	if err != nil {

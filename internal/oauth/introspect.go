@@ -248,7 +248,7 @@ func (l *Lifecycle) activeUser(ctx context.Context, id string) (store.User, bool
 	if err != nil {
 		return store.User{}, false, errorf("oauth: find user: %w", err)
 	}
-	return u, u.Status == store.UserActive, nil
+	return u, u.HoldsTokens(), nil
 }
 
 // activeClient reports whether the client a token was issued to still

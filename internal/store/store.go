@@ -119,6 +119,15 @@ type User struct {
 	LastLoginAt       time.Time // zero until the first successful login
 }
 
+// HoldsTokens reports whether the user's tokens stay good: an ACTIVE user's,
+// and a LOCKED_OUT user's. A lockout stops password logins from where the
+// failures came (package guard), while the user may still log in from a
+// source known before; what a lockout does to tokens issued before it is
+// decided when it happens, not by this status.
+func (u User) HoldsTokens() bool {
+	return u.Status == UserActive || u.Status == UserLockedOut
+}
+
 // SigningKey is one key of an authorization server. The private part is
 // stored only sealed with the master key (package keys).
 type SigningKey struct {
