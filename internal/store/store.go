@@ -154,6 +154,7 @@ type Store interface {
 	AuthServers
 	Clients
 	Users
+	PasswordHistory
 	Keys
 	Tokens
 	Policies
