@@ -147,6 +147,7 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 		return nil, err
 	}
 	km := keys.NewManager(keys.Config{Store: st, Sealer: sealer, Now: now})
+	pwPolicy := cfg.PasswordPolicy
 	pol := &policy.Engine{Store: st, BaseURL: cfg.BaseURL,
 		Lifetimes: policy.Lifetimes{Access: cfg.Tokens.AccessTokenLifetime.Duration, ID: cfg.Tokens.IDTokenLifetime.Duration}}
 	orgID, err := orgID(masterKey)
@@ -177,10 +178,11 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 		}}
 	return &App{
 		Config: cfg, Logger: logger, Store: st, Hasher: hasher, Keys: km, Policy: pol, Now: now,
-		Provision: &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Sealer: sealer, Now: now},
-		OAuth:     oa,
-		UserInfo:  ui,
-		Handler:   httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Store: st, Logger: logger}),
+		Provision: &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Sealer: sealer, Now: now,
+			PasswordPolicy: &pwPolicy},
+		OAuth:    oa,
+		UserInfo: ui,
+		Handler:  httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Store: st, Logger: logger}),
 	}, nil
 }
 
