@@ -96,7 +96,7 @@ func newUsersCreateCmd(g *globals) *cobra.Command {
 			defer a.Close()
 			u, err := a.Provision.CreateUser(cmd.Context(), in)
 			if err != nil {
-				return err
+				return explainPasswordError(err)
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), oktaapi.FromUser(u))
@@ -110,10 +110,27 @@ func newUsersCreateCmd(g *globals) *cobra.Command {
 	f.StringVar(&in.Email, "email", "", "email address")
 	f.StringVar(&in.FirstName, "first-name", "", "first (given) name")
 	f.StringVar(&in.LastName, "last-name", "", "last (family) name")
-	f.BoolVar(&passwordStdin, "password-stdin", false, "read the password (at least 8 characters) from the first line of standard input")
+	f.BoolVar(&passwordStdin, "password-stdin", false,
+		"read the password from the first line of standard input; it must satisfy the config's password_policy "+
+			"(by default at least 8 characters, not the login or a name, not a common password)")
 	f.BoolVar(&asJSON, "json", false, "print the user as one JSON object in Okta's shape")
 	_ = cmd.MarkFlagRequired("login")
 	return cmd
+}
+
+// explainPasswordError spells out a password refused by the policy, one
+// cause a line, in Okta's words; other errors pass unchanged.
+func explainPasswordError(err error) error {
+	var pe *provision.PasswordError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("the password was refused (" + provision.PasswordErrorCode + " " + provision.PasswordErrorSummary + "):")
+	for _, c := range pe.Causes {
+		b.WriteString("\n  - " + strings.TrimPrefix(c, "password: "))
+	}
+	return errors.New(b.String())
 }
 
 func newUsersListCmd(g *globals) *cobra.Command {

@@ -60,6 +60,17 @@ func TestUsersCLI(t *testing.T) {
 	if _, err := runCLI(t, "short\n", "users", "create", "--db", db, "--login", "x@example.com", "--password-stdin"); err == nil {
 		t.Fatal("a 5-character password accepted")
 	}
+	_, err := runCLI(t, "qwerty\n", "users", "create", "--db", db, "--login", "qwerty@example.com", "--password-stdin")
+	if err == nil {
+		t.Fatal("a short, common password that holds the login was accepted")
+	}
+	for _, want := range []string{"the password was refused (E0000001 Api validation failed: password):\n  - Password requirements were not met. " +
+		"Password requirements: at least 8 characters, no parts of your username, does not include your first name, does not include your last name. " +
+		"Your password cannot be any of your last 4 passwords.\n  - This password was found in a list of commonly used passwords. Please try another password."} {
+		if err.Error() != want {
+			t.Fatalf("error:\n%s\nwant:\n%s", err, want)
+		}
+	}
 	var list []map[string]any
 	if err := json.Unmarshal([]byte(mustCLI(t, "", "users", "list", "--db", db, "--json")), &list); err != nil || len(list) != 1 {
 		t.Fatalf("users list: %v %v", list, err)

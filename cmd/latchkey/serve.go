@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,6 +24,7 @@ func newServeCmd(g *globals) *cobra.Command {
 		dev                          bool
 		addr, baseURL, masterKeyFile string
 		logLevel, logFormat          string
+		tlsCert, tlsKey              string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -41,7 +43,14 @@ policy) and applies the config file's setup: section. While serving, each
 instance rotates signing keys that are due and deletes expired tokens.
 
 Without --dev, a master key must be configured (master_key_file,
-LATCHKEY_MASTER_KEY_FILE, LATCHKEY_MASTER_KEY, or an existing {db}.key).`,
+LATCHKEY_MASTER_KEY_FILE, LATCHKEY_MASTER_KEY, or an existing {db}.key).
+
+With --tls-cert and --tls-key (or the config's tls: section) Latchkey serves
+HTTPS, TLS 1.2 at least, with Strict-Transport-Security on every answer
+(tls.hsts_max_age), and base_url defaults to https://{addr}. The pair must
+be readable and match at start. On SIGHUP it is read again and serves new
+connections; open ones carry on, and a pair that fails to load leaves the
+old one in place with a warning in the log (docs/tls.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.load()
@@ -64,6 +73,12 @@ LATCHKEY_MASTER_KEY_FILE, LATCHKEY_MASTER_KEY, or an existing {db}.key).`,
 			if f.Changed("log-format") {
 				cfg.Log.Format = logFormat
 			}
+			if f.Changed("tls-cert") {
+				cfg.TLS.CertFile = tlsCert
+			}
+			if f.Changed("tls-key") {
+				cfg.TLS.KeyFile = tlsKey
+			}
 			if dev && g.db == "" && g.getenv("LATCHKEY_DB") == "" && cfg.DB == config.Default().DB {
 				cfg.DB = devDB
 			}
@@ -83,10 +98,12 @@ LATCHKEY_MASTER_KEY_FILE, LATCHKEY_MASTER_KEY, or an existing {db}.key).`,
 	f := cmd.Flags()
 	f.BoolVar(&dev, "dev", false, "development mode: local database, generated master key, demo client and user")
 	f.StringVar(&addr, "addr", "", "listen address (default 127.0.0.1:8080; LATCHKEY_ADDR)")
-	f.StringVar(&baseURL, "base-url", "", "public base URL issuers are built from, e.g. https://auth.example.com (default http://{addr}; LATCHKEY_BASE_URL)")
+	f.StringVar(&baseURL, "base-url", "", "public base URL issuers are built from, e.g. https://auth.example.com (default http://{addr}, https://{addr} with TLS; LATCHKEY_BASE_URL)")
 	f.StringVar(&masterKeyFile, "master-key-file", "", "file holding the base64 master key (LATCHKEY_MASTER_KEY_FILE)")
 	f.StringVar(&logLevel, "log-level", "", "debug, info, warn or error (default info; LATCHKEY_LOG_LEVEL)")
 	f.StringVar(&logFormat, "log-format", "", "text or json (default text; LATCHKEY_LOG_FORMAT)")
+	f.StringVar(&tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (and chain) file; needs --tls-key; reloaded on SIGHUP (LATCHKEY_TLS_CERT_FILE)")
+	f.StringVar(&tlsKey, "tls-key", "", "PEM private key file of --tls-cert; reloaded on SIGHUP (LATCHKEY_TLS_KEY_FILE)")
 	return cmd
 }
 
@@ -105,6 +122,11 @@ func runServe(cmd *cobra.Command, cfg config.Config, dev bool) error {
 	for _, line := range rep {
 		logger.Info("setup: " + line)
 	}
+	// The pair is checked before listening: a bad one ends serve at once.
+	certs, err := a.LoadTLS()
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -120,6 +142,10 @@ func runServe(cmd *cobra.Command, cfg config.Config, dev bool) error {
 	}
 	go a.RunKeyRotation(ctx)
 	go a.RunHousekeeping(ctx)
+	if certs != nil {
+		certs.ReloadOn(ctx, syscall.SIGHUP)
+		return a.ServeTLS(ctx, ln, certs, 15*time.Second)
+	}
 	return a.Serve(ctx, ln, 15*time.Second)
 }
 

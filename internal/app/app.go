@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +34,7 @@ import (
 	"github.com/latchkey/latchkey/internal/setup"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/store/sqlite"
+	"github.com/latchkey/latchkey/internal/tlsreload"
 	"github.com/latchkey/latchkey/internal/token"
 )
 
@@ -150,6 +152,7 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 		return nil, err
 	}
 	km := keys.NewManager(keys.Config{Store: st, Sealer: sealer, Now: now})
+	pwPolicy := cfg.PasswordPolicy
 	pol := &policy.Engine{Store: st, BaseURL: cfg.BaseURL,
 		Lifetimes: policy.Lifetimes{Access: cfg.Tokens.AccessTokenLifetime.Duration, ID: cfg.Tokens.IDTokenLifetime.Duration}}
 	orgID, err := orgID(masterKey)
@@ -185,11 +188,12 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 		}}
 	return &App{
 		Config: cfg, Logger: logger, Store: st, Hasher: hasher, Keys: km, Policy: pol, Now: now,
-		Provision: &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Sealer: sealer, Now: now},
-		OAuth:     oa,
-		Guard:     g,
-		UserInfo:  ui,
-		Handler:   httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Store: st, Logger: logger}),
+		Provision: &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Sealer: sealer, Now: now,
+			PasswordPolicy: &pwPolicy},
+		OAuth:    oa,
+		Guard:    g,
+		UserInfo: ui,
+		Handler:  httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Store: st, Logger: logger}),
 	}, nil
 }
 
@@ -246,8 +250,32 @@ func (a *App) Bootstrap(ctx context.Context) (setup.Report, error) {
 // Serve serves HTTP on ln until ctx is done, then shuts down gracefully,
 // waiting at most shutdownTimeout for requests in flight.
 func (a *App) Serve(ctx context.Context, ln net.Listener, shutdownTimeout time.Duration) error {
-	srv := &http.Server{
-		Handler:           a.Handler,
+	srv := a.httpServer(a.Handler)
+	return serveUntilDone(ctx, srv, shutdownTimeout, func() error { return srv.Serve(ln) })
+}
+
+// ServeTLS is Serve over TLS (1.2 at least) with the pair certs serves,
+// which its Reload may replace at any time. Every answer carries
+// Strict-Transport-Security unless tls.hsts_max_age is 0.
+func (a *App) ServeTLS(ctx context.Context, ln net.Listener, certs *tlsreload.Reloader, shutdownTimeout time.Duration) error {
+	srv := a.httpServer(hsts(a.Handler, a.Config.TLS.HSTSMaxAge.Duration))
+	srv.TLSConfig = certs.Config()
+	return serveUntilDone(ctx, srv, shutdownTimeout, func() error { return srv.ServeTLS(ln, "", "") })
+}
+
+// LoadTLS loads the configured certificate pair: nil when TLS is off, an
+// error unless both files are readable and the key matches. Reload-time
+// warnings go to the app's logger.
+func (a *App) LoadTLS() (*tlsreload.Reloader, error) {
+	if !a.Config.TLS.Enabled() {
+		return nil, nil
+	}
+	return tlsreload.New(a.Config.TLS.CertFile, a.Config.TLS.KeyFile, a.Logger)
+}
+
+func (a *App) httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -255,8 +283,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, shutdownTimeout time.D
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
 	}
+}
+
+// serveUntilDone runs serve until it fails or ctx is done, then shuts srv
+// down gracefully.
+func serveUntilDone(ctx context.Context, srv *http.Server, shutdownTimeout time.Duration, serve func() error) error {
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- serve() }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("app: serve: %w", err)
@@ -268,4 +301,17 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, shutdownTimeout time.D
 		return fmt.Errorf("app: shutdown: %w", err)
 	}
 	return nil
+}
+
+// hsts adds Strict-Transport-Security to every answer (RFC 6797 section
+// 6.1); a maxAge of 0 adds nothing.
+func hsts(h http.Handler, maxAge time.Duration) http.Handler {
+	if maxAge <= 0 {
+		return h
+	}
+	value := "max-age=" + strconv.FormatInt(int64(maxAge/time.Second), 10)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", value)
+		h.ServeHTTP(w, r)
+	})
 }

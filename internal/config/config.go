@@ -17,6 +17,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/latchkey/latchkey/internal/pwpolicy"
 	"github.com/latchkey/latchkey/internal/setup"
 )
 
@@ -33,9 +34,14 @@ type Config struct {
 	MasterKeyFile string `yaml:"master_key_file"`
 	MasterKey     string `yaml:"-"`
 
+	// TLS makes serve answer HTTPS (docs/tls.md).
+	TLS      TLS      `yaml:"tls"`
 	Log      Log      `yaml:"log"`
 	Password Password `yaml:"password"`
-	Tokens   Tokens   `yaml:"tokens"`
+	// PasswordPolicy is what a password set for a user must satisfy, in
+	// Okta's terms (package pwpolicy).
+	PasswordPolicy pwpolicy.Policy `yaml:"password_policy"`
+	Tokens         Tokens          `yaml:"tokens"`
 	// Setup declares groups and authorization servers with their scopes,
 	// claims and policies; serve applies it at every start (package setup).
 	Setup setup.Setup `yaml:"setup"`
@@ -82,6 +88,21 @@ type RateLimit struct {
 	Requests int      `yaml:"requests"`
 	Window   Duration `yaml:"window"`
 }
+
+// TLS configures HTTPS. CertFile and KeyFile are both set or both empty;
+// serve reloads them on SIGHUP.
+type TLS struct {
+	// CertFile is a PEM file: the certificate, then its chain.
+	CertFile string `yaml:"cert_file"`
+	// KeyFile is the PEM private key of the certificate.
+	KeyFile string `yaml:"key_file"`
+	// HSTSMaxAge is the max-age of the Strict-Transport-Security header
+	// sent on every answer over TLS; 0 sends none.
+	HSTSMaxAge Duration `yaml:"hsts_max_age"`
+}
+
+// Enabled reports whether TLS is configured.
+func (t TLS) Enabled() bool { return t.CertFile != "" || t.KeyFile != "" }
 
 // Log configures logging.
 type Log struct {
@@ -136,10 +157,12 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 // Default returns the defaults.
 func Default() Config {
 	return Config{
-		Addr:     "127.0.0.1:8080",
-		DB:       "latchkey.db",
-		Log:      Log{Level: "info", Format: "text"},
-		Password: Password{MemoryKiB: 19 * 1024, Iterations: 2, Parallelism: 1},
+		Addr:           "127.0.0.1:8080",
+		DB:             "latchkey.db",
+		Log:            Log{Level: "info", Format: "text"},
+		TLS:            TLS{HSTSMaxAge: Duration{365 * 24 * time.Hour}},
+		Password:       Password{MemoryKiB: 19 * 1024, Iterations: 2, Parallelism: 1},
+		PasswordPolicy: pwpolicy.Default(),
 		Tokens: Tokens{
 			AccessTokenLifetime: Duration{time.Hour},
 			IDTokenLifetime:     Duration{time.Hour},
@@ -182,6 +205,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 var EnvVars = []string{
 	"LATCHKEY_ADDR", "LATCHKEY_BASE_URL", "LATCHKEY_DB", "LATCHKEY_MASTER_KEY_FILE", "LATCHKEY_MASTER_KEY",
 	"LATCHKEY_LOG_LEVEL", "LATCHKEY_LOG_FORMAT", "LATCHKEY_ACCESS_TOKEN_LIFETIME", "LATCHKEY_ID_TOKEN_LIFETIME",
+	"LATCHKEY_TLS_CERT_FILE", "LATCHKEY_TLS_KEY_FILE",
 }
 
 func (c *Config) applyEnv(getenv func(string) string) error {
@@ -189,6 +213,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"LATCHKEY_ADDR": &c.Addr, "LATCHKEY_BASE_URL": &c.BaseURL, "LATCHKEY_DB": &c.DB,
 		"LATCHKEY_MASTER_KEY_FILE": &c.MasterKeyFile, "LATCHKEY_MASTER_KEY": &c.MasterKey,
 		"LATCHKEY_LOG_LEVEL": &c.Log.Level, "LATCHKEY_LOG_FORMAT": &c.Log.Format,
+		"LATCHKEY_TLS_CERT_FILE": &c.TLS.CertFile, "LATCHKEY_TLS_KEY_FILE": &c.TLS.KeyFile,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -212,15 +237,27 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 }
 
 // Validate checks the configuration once, after flags are applied, and
-// fills BaseURL from Addr and Keys.PublishExpiredFor from the token
-// lifetimes when they are empty.
+// fills BaseURL from Addr (https:// when TLS is configured) and
+// Keys.PublishExpiredFor from the token lifetimes when they are empty.
+// Whether the TLS files hold a matching pair is checked when serve loads
+// them, since management commands never read them.
 func (c *Config) Validate() error {
 	var errs []error
 	if c.Addr == "" {
 		errs = append(errs, errors.New("addr is empty"))
 	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		errs = append(errs, errors.New("tls: set both cert_file and key_file, or neither"))
+	}
+	if c.TLS.HSTSMaxAge.Duration < 0 {
+		errs = append(errs, errors.New("tls.hsts_max_age is negative"))
+	}
 	if c.BaseURL == "" {
-		c.BaseURL = "http://" + c.Addr
+		scheme := "http://"
+		if c.TLS.Enabled() {
+			scheme = "https://"
+		}
+		c.BaseURL = scheme + c.Addr
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
@@ -267,6 +304,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("password: workers, queue, client_queue and source_queue must not be negative"))
 	}
 	errs = append(errs, c.LoginProtection.validate()...)
+	if err := c.PasswordPolicy.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("password_policy: %w", err))
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("config: %w", errors.Join(errs...))
 	}
@@ -281,7 +321,11 @@ func (c Config) String() string {
 	} else if c.MasterKeyFile != "" {
 		key = c.MasterKeyFile
 	}
-	return "addr=" + c.Addr + " base_url=" + c.BaseURL + " db=" + redactDSN(c.DB) + " master_key=" + key +
+	tlsOn := "off"
+	if c.TLS.Enabled() {
+		tlsOn = c.TLS.CertFile
+	}
+	return "addr=" + c.Addr + " base_url=" + c.BaseURL + " tls=" + tlsOn + " db=" + redactDSN(c.DB) + " master_key=" + key +
 		" access_token_lifetime=" + c.Tokens.AccessTokenLifetime.String() + " password.memory_kib=" + strconv.Itoa(int(c.Password.MemoryKiB))
 }
 

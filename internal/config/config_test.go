@@ -3,9 +3,12 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/latchkey/latchkey/internal/pwpolicy"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -80,6 +83,12 @@ func TestUnknownKeysAndBadValues(t *testing.T) {
 		func(c *Config) { c.Tokens.IDTokenLifetime.Duration = 48 * time.Hour },
 		func(c *Config) { c.Password.Iterations = 0 },
 		func(c *Config) { c.Password.Workers = -1 },
+		func(c *Config) { c.TLS.CertFile = "cert.pem" },
+		func(c *Config) { c.TLS.KeyFile = "key.pem" },
+		func(c *Config) { c.TLS.HSTSMaxAge.Duration = -time.Second },
+		func(c *Config) { c.PasswordPolicy.MinLength = 0 },
+		func(c *Config) { c.PasswordPolicy.ExcludeAttributes = []string{"email"} },
+		func(c *Config) { c.PasswordPolicy.HistoryCount = -1 },
 	}
 	for i, mod := range bad {
 		c := Default()
@@ -129,7 +138,69 @@ func TestREADMEConfigLoads(t *testing.T) {
 	if err := d.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if c.String() != d.String() || c.Keys != d.Keys || c.Tokens != d.Tokens || c.Password != d.Password || c.Log != d.Log {
+	if c.String() != d.String() || c.Keys != d.Keys || c.Tokens != d.Tokens || c.Password != d.Password || c.Log != d.Log ||
+		c.TLS != d.TLS || !reflect.DeepEqual(c.PasswordPolicy, d.PasswordPolicy) {
 		t.Fatalf("the README's values differ from the defaults:\n%+v\n%+v", c, d)
+	}
+}
+
+func TestPasswordPolicy(t *testing.T) {
+	t.Parallel()
+	c, err := Load("", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.PasswordPolicy, pwpolicy.Default()) {
+		t.Fatalf("default policy %+v", c.PasswordPolicy)
+	}
+	c, err = Load(writeFile(t, `
+password_policy:
+  min_length: 12
+  min_symbol: 1
+  exclude_username: false
+  exclude_attributes: []
+  common_password_check: false
+  history_count: 0
+`), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	want := pwpolicy.Policy{MinLength: 12, MinSymbol: 1, ExcludeAttributes: []string{}}
+	if !reflect.DeepEqual(c.PasswordPolicy, want) {
+		t.Fatalf("got %+v, want %+v", c.PasswordPolicy, want)
+	}
+	if _, err := Load(writeFile(t, "password_policy:\n  min_lenght: 12\n"), env(nil)); err == nil {
+		t.Error("a misspelt policy key was accepted")
+	}
+}
+
+func TestTLS(t *testing.T) {
+	t.Parallel()
+	c, err := Load(writeFile(t, "addr: 0.0.0.0:8443\ntls:\n  cert_file: /etc/latchkey/cert.pem\n  key_file: /etc/latchkey/key.pem\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.BaseURL != "https://0.0.0.0:8443" || c.TLS.HSTSMaxAge.Duration != 365*24*time.Hour || !c.TLS.Enabled() {
+		t.Fatalf("%+v", c)
+	}
+	c, err = Load("", env(map[string]string{"LATCHKEY_TLS_CERT_FILE": "c.pem", "LATCHKEY_TLS_KEY_FILE": "k.pem", "LATCHKEY_BASE_URL": "https://auth.example.com"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.TLS.CertFile != "c.pem" || c.TLS.KeyFile != "k.pem" || c.BaseURL != "https://auth.example.com" {
+		t.Fatalf("%+v", c)
+	}
+	d := Default()
+	if err := d.Validate(); err != nil || d.TLS.Enabled() || !strings.HasPrefix(d.BaseURL, "http://") {
+		t.Fatalf("without TLS: %v %+v", err, d)
 	}
 }

@@ -120,13 +120,13 @@ func TestAccessLogHasNoSecrets(t *testing.T) {
 	srv := httptestServer(t, cfg, slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	ctx := context.Background()
 	c, secret, _ := srv.app.Provision.CreateClient(ctx, provision.ClientInput{Name: "app"})
-	_, _ = srv.app.Provision.CreateUser(ctx, provision.UserInput{Login: "log@example.com", Password: "pw-in-the-log?"})
+	_, _ = srv.app.Provision.CreateUser(ctx, provision.UserInput{Login: "auditor@example.com", Password: "pw-in-the-log?"})
 	e := &env{t: t, srv: srv.srv}
-	ok := e.post(srv.srv.URL+"/oauth2/default/v1/token?password=leak1", "grant_type=password&username=log%40example.com&password=pw-in-the-log%3F&scope=openid",
+	ok := e.post(srv.srv.URL+"/oauth2/default/v1/token?password=leak1", "grant_type=password&username=auditor%40example.com&password=pw-in-the-log%3F&scope=openid",
 		map[string]string{"Authorization": basic(c.ID, secret)})
-	good := e.post(srv.srv.URL+"/oauth2/default/v1/token", "grant_type=password&username=log%40example.com&password=pw-in-the-log%3F&scope=openid",
+	good := e.post(srv.srv.URL+"/oauth2/default/v1/token", "grant_type=password&username=auditor%40example.com&password=pw-in-the-log%3F&scope=openid",
 		map[string]string{"Authorization": basic(c.ID, secret)})
-	bad := e.post(srv.srv.URL+"/oauth2/default/v1/token", "grant_type=password&username=log%40example.com&password=wrong-guess&scope=openid",
+	bad := e.post(srv.srv.URL+"/oauth2/default/v1/token", "grant_type=password&username=auditor%40example.com&password=wrong-guess&scope=openid",
 		map[string]string{"Authorization": basic(c.ID, secret)})
 	if ok.status != 400 || good.status != 200 || bad.status != 400 {
 		t.Fatalf("statuses %d %d %d", ok.status, good.status, bad.status)

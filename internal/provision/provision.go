@@ -18,6 +18,7 @@ import (
 	"github.com/latchkey/latchkey/internal/oauth"
 	"github.com/latchkey/latchkey/internal/password"
 	"github.com/latchkey/latchkey/internal/policy"
+	"github.com/latchkey/latchkey/internal/pwpolicy"
 	"github.com/latchkey/latchkey/internal/secrets"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -30,7 +31,10 @@ type Service struct {
 	Keys    *keys.Manager
 	// Sealer seals the secrets of client_secret_jwt clients.
 	Sealer *keys.Sealer
-	Now    func() time.Time
+	// PasswordPolicy is what CreateUser and SetPassword require of a new
+	// password; nil means pwpolicy.Default().
+	PasswordPolicy *pwpolicy.Policy
+	Now            func() time.Time
 }
 
 // ErrInvalid wraps every validation failure; the message says what is wrong.
@@ -67,7 +71,9 @@ type UserInput struct {
 // MaxProfileLength bounds every profile string.
 const MaxProfileLength = 100
 
-// CreateUser validates and stores a new user; the password is hashed.
+// CreateUser validates and stores a new user. A password must satisfy the
+// password policy (a *PasswordError says why not) and is hashed; an
+// imported PasswordHash is stored as it is.
 func (s *Service) CreateUser(ctx context.Context, in UserInput) (store.User, error) {
 	in.Login = strings.TrimSpace(in.Login)
 	if in.Login == "" {
@@ -100,8 +106,9 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (store.User, err
 	case in.PasswordHash != "":
 		hash = in.PasswordHash
 	case in.Password != "":
-		if len(in.Password) < 8 {
-			return store.User{}, invalid("password must be at least 8 characters")
+		// A new user has no history: only the policy's rules apply.
+		if err := s.checkNewPassword(ctx, store.User{Login: in.Login, FirstName: in.FirstName, LastName: in.LastName}, in.Password); err != nil {
+			return store.User{}, err
 		}
 		h, err := s.Hasher.Hash(ctx, in.Password)
 		if err != nil {

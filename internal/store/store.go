@@ -163,6 +163,7 @@ type Store interface {
 	AuthServers
 	Clients
 	Users
+	PasswordHistory
 	Keys
 	Tokens
 	Policies

@@ -74,11 +74,15 @@ func TestReopenKeepsData(t *testing.T) {
 func TestMigrateFreshFile(t *testing.T) {
 	path := tempDB(t)
 	applied, err := sqlite.Migrate(t.Context(), path)
-	// Every embedded migration, in order, from 1 with no gap.
+	// Every embedded migration, in the order of its version.
 	files, _ := filepath.Glob("migrations/*.sql")
 	var want []int64
-	for i := range files {
-		want = append(want, int64(i+1))
+	for _, f := range files {
+		v, err := strconv.ParseInt(strings.SplitN(filepath.Base(f), "_", 2)[0], 10, 64)
+		if err != nil {
+			t.Fatalf("migration %s: %v", f, err)
+		}
+		want = append(want, v)
 	}
 	if err != nil || len(want) < 3 || !slices.Equal(applied, want) {
 		t.Fatalf("Migrate: applied %v, %v; want %v", applied, err, want)

@@ -91,16 +91,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(store.User) (
 			return err
 		}
 		u.ID = id
-		updated, err = scanUser(tx.QueryRowContext(ctx,
-			`UPDATE users SET status = $2, login = $3, email = $4, email_verified = $5,
-				first_name = $6, last_name = $7, locale = $8, zone_info = $9, password_hash = $10,
-				password_changed_at = $11, created_at = $12, updated_at = $13, last_login_at = $14,
-				login_key = $15
-			WHERE id = $1 RETURNING `+userCols,
-			u.ID, u.Status, u.Login, u.Email, u.EmailVerified, u.FirstName, u.LastName, u.Locale, u.ZoneInfo,
-			u.PasswordHash, millis(u.PasswordChangedAt), millis(u.CreatedAt), millis(u.UpdatedAt),
-			millis(u.LastLoginAt), loginKey(u.Login)))
-		if err != nil {
+		if updated, err = updateUser(ctx, tx, u); err != nil {
 			return s.execErr(op, err)
 		}
 		return nil
@@ -109,4 +100,17 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(store.User) (
 		return store.User{}, err
 	}
 	return updated, nil
+}
+
+// updateUser writes every field of u over the record with its id, inside tx.
+func updateUser(ctx context.Context, tx *sql.Tx, u store.User) (store.User, error) {
+	return scanUser(tx.QueryRowContext(ctx,
+		`UPDATE users SET status = $2, login = $3, email = $4, email_verified = $5,
+			first_name = $6, last_name = $7, locale = $8, zone_info = $9, password_hash = $10,
+			password_changed_at = $11, created_at = $12, updated_at = $13, last_login_at = $14,
+			login_key = $15
+		WHERE id = $1 RETURNING `+userCols,
+		u.ID, u.Status, u.Login, u.Email, u.EmailVerified, u.FirstName, u.LastName, u.Locale, u.ZoneInfo,
+		u.PasswordHash, millis(u.PasswordChangedAt), millis(u.CreatedAt), millis(u.UpdatedAt),
+		millis(u.LastLoginAt), loginKey(u.Login)))
 }
