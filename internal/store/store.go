@@ -158,6 +158,7 @@ type Store interface {
 	Tokens
 	Policies
 	Directory
+	Events
 }
 
 // AuthServers stores authorization servers.
