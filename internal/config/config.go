@@ -37,8 +37,9 @@ type Config struct {
 	Tokens   Tokens   `yaml:"tokens"`
 	// Setup declares groups and authorization servers with their scopes,
 	// claims and policies; serve applies it at every start (package setup).
-	Setup setup.Setup `yaml:"setup"`
-	Keys  Keys        `yaml:"keys"`
+	Setup  setup.Setup `yaml:"setup"`
+	Keys   Keys        `yaml:"keys"`
+	Events Events      `yaml:"events"`
 }
 
 // Log configures logging.
@@ -74,6 +75,13 @@ type Keys struct {
 	PublishExpiredFor Duration `yaml:"publish_expired_for"`
 }
 
+// Events configures the audit trail (docs/events.md).
+type Events struct {
+	// Retention is how long events are kept; housekeeping deletes older
+	// ones. Okta keeps its System Log 90 days.
+	Retention Duration `yaml:"retention"`
+}
+
 // Duration is a time.Duration written as "1h", "90m", … in YAML.
 type Duration struct{ time.Duration }
 
@@ -99,7 +107,8 @@ func Default() Config {
 			IDTokenLifetime:     Duration{time.Hour},
 			JWKSMaxAge:          Duration{time.Hour},
 		},
-		Keys: Keys{RotationCheckInterval: Duration{time.Hour}},
+		Keys:   Keys{RotationCheckInterval: Duration{time.Hour}},
+		Events: Events{Retention: Duration{90 * 24 * time.Hour}},
 	}
 }
 
@@ -205,6 +214,9 @@ func (c *Config) Validate() error {
 	} else if c.Keys.PublishExpiredFor.Duration < minPublish {
 		errs = append(errs, fmt.Errorf("keys.publish_expired_for %v: must be at least 24h + tokens.id_token_lifetime (%v)",
 			c.Keys.PublishExpiredFor.Duration, minPublish))
+	}
+	if d := c.Events.Retention.Duration; d < time.Hour {
+		errs = append(errs, fmt.Errorf("events.retention %v: must be at least 1h", d))
 	}
 	if c.Password.Parallelism == 0 || c.Password.Iterations == 0 || c.Password.MemoryKiB < 8*uint32(c.Password.Parallelism) {
 		errs = append(errs, errors.New("password: memory_kib, iterations and parallelism must be positive (memory at least 8 KiB per lane)"))
