@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/events"
 	"github.com/latchkey/latchkey/internal/httpapi"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/keys"
@@ -45,7 +46,10 @@ type App struct {
 	Provision *provision.Service
 	OAuth     *oauth.Server
 	UserInfo  *oidc.UserInfo
-	Handler   http.Handler
+	// Events records the audit trail; RunEvents writes it to the store and
+	// Close writes what is left.
+	Events  *events.Recorder
+	Handler http.Handler
 	// Now is the clock every service was built with.
 	Now func() time.Time
 }
@@ -154,8 +158,9 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 		return nil, err
 	}
 	minter := &token.Minter{Keys: km, Now: now, IDP: orgID}
+	rec := events.NewRecorder(events.RecorderConfig{Store: st, Logger: logger, Now: now})
 	oa := &oauth.Server{Store: st, Policy: pol, Hasher: hasher, Secrets: sec, Minter: minter, Logger: logger, Now: now, Realm: "Latchkey",
-		Sealer: sealer, ClientJWKS: oauth.NewRemoteJWKS(oauth.RemoteJWKSConfig{Now: now})}
+		Sealer: sealer, ClientJWKS: oauth.NewRemoteJWKS(oauth.RemoteJWKSConfig{Now: now}), Events: rec}
 	oi := &oidc.Handlers{Policy: pol, Keys: km, Logger: logger, JWKSMaxAge: cfg.Tokens.JWKSMaxAge.Duration}
 	verifier := &token.Verifier{Keys: km, Now: now}
 	lc := &oauth.Lifecycle{Server: oa, Verifier: verifier}
@@ -180,6 +185,7 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 		Provision: &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Sealer: sealer, Now: now},
 		OAuth:     oa,
 		UserInfo:  ui,
+		Events:    rec,
 		Handler:   httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Store: st, Logger: logger}),
 	}, nil
 }
@@ -194,8 +200,25 @@ func orgID(masterKey []byte) (string, error) {
 	return ids.Derived(ids.Org, b), nil
 }
 
-// Close releases the store.
-func (a *App) Close() error { return a.Store.Close() }
+// eventsCloseTimeout bounds how long Close waits to write the last events.
+const eventsCloseTimeout = 10 * time.Second
+
+// Close writes the events still queued, then releases the store. Call it
+// after the HTTP server has stopped, so that no event is lost on a clean
+// stop.
+func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), eventsCloseTimeout)
+	defer cancel()
+	err := a.Events.Close(ctx)
+	if err != nil {
+		err = fmt.Errorf("app: write the last audit events: %w", err)
+	}
+	return errors.Join(err, a.Store.Close())
+}
+
+// RunEvents writes recorded events to the store until ctx is done (Close
+// writes what is left).
+func (a *App) RunEvents(ctx context.Context) { a.Events.Run(ctx) }
 
 // Bootstrap makes sure the defaults exist (the Everyone group, the org and
 // default authorization servers with their keys and the default policy)
