@@ -43,7 +43,7 @@ type Events interface {
 	// failure without duplicates.
 	AppendEvents(ctx context.Context, events []StoredEvent) error
 	// ListEvents returns the events the filter selects, ordered by
-	// published time, then by ID.
+	// published time, then in the order they were appended.
 	ListEvents(ctx context.Context, f EventFilter) ([]StoredEvent, error)
 	// DeleteEventsBefore removes the events published before t and returns
 	// how many went.

@@ -24,8 +24,13 @@ func (s *Store) AppendEvents(ctx context.Context, events []store.StoredEvent) er
 	}
 	return s.inTx(ctx, op, func(tx *sql.Tx) error {
 		for _, e := range events {
+			// seq numbers events in append order, so that the events of
+			// one request, often of one millisecond, list in the order
+			// they happened. Concurrent appends on PostgreSQL may share a
+			// number; their order among themselves is then arbitrary.
 			res, err := tx.ExecContext(ctx,
-				`INSERT INTO events (id, published, event_type, actor_id, body) VALUES ($1, $2, $3, $4, $5)
+				`INSERT INTO events (id, published, event_type, actor_id, body, seq)
+				VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events))
 				ON CONFLICT (id) DO NOTHING`,
 				e.ID, millis(e.Published), e.EventType, e.ActorID, string(e.JSON))
 			if err != nil {
@@ -87,9 +92,9 @@ func (s *Store) ListEvents(ctx context.Context, f store.EventFilter) ([]store.St
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
 	if f.Descending {
-		q += ` ORDER BY published DESC, id DESC`
+		q += ` ORDER BY published DESC, seq DESC, id DESC`
 	} else {
-		q += ` ORDER BY published, id`
+		q += ` ORDER BY published, seq, id`
 	}
 	limit := f.Limit
 	if limit <= 0 {

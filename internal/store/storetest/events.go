@@ -77,12 +77,15 @@ func testEventAppendEmpty(t *testing.T, s store.Store) {
 	}
 }
 
-// testEventOrder: oldest first as Okta's /api/v1/logs, ties broken by id;
-// newest first on request; the limit applies after the order.
+// testEventOrder: oldest first as Okta's /api/v1/logs, events of the same
+// time in the order they were appended (whatever their ids); newest first
+// on request; the limit applies after the order.
 func testEventOrder(t *testing.T, s store.Store) {
 	appendEvents(t, s,
 		newEvent("ev-c", 2*time.Second, "x", "a"),
 		newEvent("ev-b", 0, "x", "a"),
+	)
+	appendEvents(t, s,
 		newEvent("ev-a", 0, "x", "a"),
 		newEvent("ev-d", time.Second, "x", "a"),
 	)
@@ -90,9 +93,9 @@ func testEventOrder(t *testing.T, s store.Store) {
 		f    store.EventFilter
 		want string
 	}{
-		{store.EventFilter{}, "ev-a ev-b ev-d ev-c"},
-		{store.EventFilter{Limit: 2}, "ev-a ev-b"},
-		{store.EventFilter{Descending: true}, "ev-c ev-d ev-b ev-a"},
+		{store.EventFilter{}, "ev-b ev-a ev-d ev-c"},
+		{store.EventFilter{Limit: 2}, "ev-b ev-a"},
+		{store.EventFilter{Descending: true}, "ev-c ev-d ev-a ev-b"},
 		{store.EventFilter{Descending: true, Limit: 1}, "ev-c"},
 	}
 	for _, c := range cases {

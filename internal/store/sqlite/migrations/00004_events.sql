@@ -9,10 +9,12 @@ CREATE TABLE events (
     published  INTEGER NOT NULL, -- unix ms
     event_type TEXT NOT NULL,
     actor_id   TEXT NOT NULL,
-    body       TEXT NOT NULL     -- the LogEvent JSON
+    body       TEXT NOT NULL,    -- the LogEvent JSON
+    seq        INTEGER NOT NULL  -- append order: orders events of the same millisecond
 ) STRICT;
 
-CREATE INDEX events_by_time ON events (published, id);
+CREATE INDEX events_by_time ON events (published, seq);
+CREATE INDEX events_by_seq ON events (seq);
 CREATE INDEX events_by_type ON events (event_type, published);
 CREATE INDEX events_by_actor ON events (actor_id, published);
 
