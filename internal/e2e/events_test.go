@@ -131,7 +131,7 @@ func TestEventsOfTheTokenLifecycle(t *testing.T) {
 	if got[12].Outcome.Reason != events.ReasonRevoked {
 		t.Errorf("revocation's family event: %+v", got[12].Outcome)
 	}
-	if p := got[0].Published; !p.Equal(e.clock.Now().Add(-36*time.Second).Truncate(time.Millisecond)) {
+	if p := got[0].Published; !p.Equal(e.clock.Now().Add(-36 * time.Second).Truncate(time.Millisecond)) {
 		t.Errorf("published %v: not from the injected clock (%v)", p, e.clock.Now())
 	}
 
