@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/events"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/token"
@@ -161,5 +162,32 @@ func TestEventsOfTheTokenLifecycle(t *testing.T) {
 	mine, err := e.app.Store.ListEvents(ctx, store.EventFilter{UserID: e.userID, EventType: events.TypeFamilyRevoke})
 	if err != nil || len(mine) != 2 || !slices.Contains(mine[0].TargetIDs, e.userID) {
 		t.Fatalf("the user's family revocations: %d, %v", len(mine), err)
+	}
+}
+
+// TestEventsRetention: housekeeping deletes the events older than
+// events.retention and keeps the others.
+func TestEventsRetention(t *testing.T) {
+	c := newTestClock()
+	e := newEnvWith(t, app.Options{Now: c.Now}, nil)
+	ctx := context.Background()
+	retention := e.app.Config.Events.Retention.Duration
+	var batch []store.StoredEvent
+	for _, age := range []time.Duration{retention + time.Hour, retention - time.Hour} {
+		ev := events.AccountUnlocked(events.User(e.userID, e.username, ""))
+		ev.Published = c.Now().Add(-age)
+		s, err := events.ToStored(events.Stamp(ctx, ev, c.Now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch = append(batch, s)
+	}
+	if err := e.app.Store.AppendEvents(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	e.app.Housekeep(ctx)
+	left, err := e.app.Store.ListEvents(ctx, store.EventFilter{})
+	if err != nil || len(left) != 1 || left[0].ID != batch[1].ID {
+		t.Fatalf("after housekeeping: %d events, %v; want the one within the retention", len(left), err)
 	}
 }
