@@ -40,7 +40,9 @@ credentials and a curl command that gets a token. A restart keeps everything.
 Every start creates what is missing of the defaults (the Everyone group, the
 org and default authorization servers, their keys, the default access
 policy) and applies the config file's setup: section. While serving, each
-instance rotates signing keys that are due and deletes expired tokens.
+instance rotates signing keys that are due, deletes expired tokens and audit
+events past events.retention, and writes the audit trail of token grants,
+refresh token reuse and revocations to the store (latchkey events list).
 
 Without --dev, a master key must be configured (master_key_file,
 LATCHKEY_MASTER_KEY_FILE, LATCHKEY_MASTER_KEY, or an existing {db}.key).
@@ -142,6 +144,7 @@ func runServe(cmd *cobra.Command, cfg config.Config, dev bool) error {
 	}
 	go a.RunKeyRotation(ctx)
 	go a.RunHousekeeping(ctx)
+	go a.RunEvents(ctx) // a.Close, deferred, writes the events left when serving stops
 	if certs != nil {
 		certs.ReloadOn(ctx, syscall.SIGHUP)
 		return a.ServeTLS(ctx, ln, certs, 15*time.Second)

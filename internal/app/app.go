@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/events"
 	"github.com/latchkey/latchkey/internal/guard"
 	"github.com/latchkey/latchkey/internal/httpapi"
 	"github.com/latchkey/latchkey/internal/ids"
@@ -50,7 +51,10 @@ type App struct {
 	OAuth     *oauth.Server
 	Guard     *guard.Guard
 	UserInfo  *oidc.UserInfo
-	Handler   http.Handler
+	// Events records the audit trail; RunEvents writes it to the store and
+	// Close writes what is left.
+	Events  *events.Recorder
+	Handler http.Handler
 	// Now is the clock every service was built with.
 	Now func() time.Time
 }
@@ -160,8 +164,9 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 		return nil, err
 	}
 	minter := &token.Minter{Keys: km, Now: now, IDP: orgID}
+	rec := events.NewRecorder(events.RecorderConfig{Store: st, Logger: logger, Now: now})
 	oa := &oauth.Server{Store: st, Policy: pol, Hasher: hasher, Secrets: sec, Minter: minter, Logger: logger, Now: now, Realm: "Latchkey",
-		Sealer: sealer, ClientJWKS: oauth.NewRemoteJWKS(oauth.RemoteJWKSConfig{Now: now})}
+		Sealer: sealer, ClientJWKS: oauth.NewRemoteJWKS(oauth.RemoteJWKSConfig{Now: now}), Events: rec}
 	g, err := newGuard(cfg.LoginProtection, st, hasher, logger, now)
 	if err != nil {
 		return nil, err
@@ -192,6 +197,7 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 			PasswordPolicy: &pwPolicy},
 		OAuth:    oa,
 		Guard:    g,
+		Events:   rec,
 		UserInfo: ui,
 		Handler:  httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Store: st, Logger: logger}),
 	}, nil
@@ -229,8 +235,25 @@ func orgID(masterKey []byte) (string, error) {
 	return ids.Derived(ids.Org, b), nil
 }
 
-// Close releases the store.
-func (a *App) Close() error { return a.Store.Close() }
+// eventsCloseTimeout bounds how long Close waits to write the last events.
+const eventsCloseTimeout = 10 * time.Second
+
+// Close writes the events still queued, then releases the store. Call it
+// after the HTTP server has stopped, so that no event is lost on a clean
+// stop.
+func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), eventsCloseTimeout)
+	defer cancel()
+	err := a.Events.Close(ctx)
+	if err != nil {
+		err = fmt.Errorf("app: write the last audit events: %w", err)
+	}
+	return errors.Join(err, a.Store.Close())
+}
+
+// RunEvents writes recorded events to the store until ctx is done (Close
+// writes what is left).
+func (a *App) RunEvents(ctx context.Context) { a.Events.Run(ctx) }
 
 // Bootstrap makes sure the defaults exist (the Everyone group, the org and
 // default authorization servers with their keys and the default policy)

@@ -6,10 +6,12 @@ import (
 )
 
 // HousekeepingInterval is how often expired refresh tokens, revoked-token
-// records and used assertion ids are deleted.
+// records, used assertion ids and audit events past their retention are
+// deleted.
 const HousekeepingInterval = 10 * time.Minute
 
-// RunHousekeeping deletes expired token records until ctx is done: once at
+// RunHousekeeping deletes expired token records and old events until ctx
+// is done: once at
 // once, then every HousekeepingInterval. Every instance may run it; the
 // deletes are idempotent.
 func (a *App) RunHousekeeping(ctx context.Context) {
@@ -33,6 +35,14 @@ func (a *App) Housekeep(ctx context.Context) {
 		a.Logger.WarnContext(ctx, "housekeeping: delete expired tokens", "err", err)
 	case n > 0:
 		a.Logger.InfoContext(ctx, "housekeeping: deleted expired tokens", "rows", n)
+	}
+	before := a.now().Add(-a.Config.Events.Retention.Duration)
+	n, err = a.Store.DeleteEventsBefore(ctx, before)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		a.Logger.WarnContext(ctx, "housekeeping: delete old audit events", "err", err)
+	case n > 0:
+		a.Logger.InfoContext(ctx, "housekeeping: deleted audit events past their retention", "rows", n, "before", before)
 	}
 	if a.Guard == nil {
 		return

@@ -49,6 +49,7 @@ type Config struct {
 	// LoginProtection configures lockout, rate limits and whose address a
 	// request is attributed to (docs/security.md).
 	LoginProtection LoginProtection `yaml:"login_protection"`
+	Events          Events          `yaml:"events"`
 }
 
 // LoginProtection configures the login guard (package guard).
@@ -141,6 +142,13 @@ type Keys struct {
 	PublishExpiredFor Duration `yaml:"publish_expired_for"`
 }
 
+// Events configures the audit trail (docs/events.md).
+type Events struct {
+	// Retention is how long events are kept; housekeeping deletes older
+	// ones. Okta keeps its System Log 90 days.
+	Retention Duration `yaml:"retention"`
+}
+
 // Duration is a time.Duration written as "1h", "90m", … in YAML.
 type Duration struct{ time.Duration }
 
@@ -177,6 +185,7 @@ func Default() Config {
 				Source:   RateLimit{Requests: 100, Window: Duration{time.Second}},
 			},
 		},
+		Events: Events{Retention: Duration{90 * 24 * time.Hour}},
 	}
 }
 
@@ -296,6 +305,9 @@ func (c *Config) Validate() error {
 	} else if c.Keys.PublishExpiredFor.Duration < minPublish {
 		errs = append(errs, fmt.Errorf("keys.publish_expired_for %v: must be at least 24h + tokens.id_token_lifetime (%v)",
 			c.Keys.PublishExpiredFor.Duration, minPublish))
+	}
+	if d := c.Events.Retention.Duration; d < time.Hour {
+		errs = append(errs, fmt.Errorf("events.retention %v: must be at least 1h", d))
 	}
 	if c.Password.Parallelism == 0 || c.Password.Iterations == 0 || c.Password.MemoryKiB < 8*uint32(c.Password.Parallelism) {
 		errs = append(errs, errors.New("password: memory_kib, iterations and parallelism must be positive (memory at least 8 KiB per lane)"))

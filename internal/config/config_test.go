@@ -32,7 +32,8 @@ func TestDefaultsValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.BaseURL != "http://127.0.0.1:8080" || c.DB != "latchkey.db" || c.Tokens.AccessTokenLifetime.Duration != time.Hour ||
-		c.Password.MemoryKiB != 19456 || c.Keys.PublishExpiredFor.Duration != 24*time.Hour+time.Hour+5*time.Minute {
+		c.Password.MemoryKiB != 19456 || c.Keys.PublishExpiredFor.Duration != 24*time.Hour+time.Hour+5*time.Minute ||
+		c.Events.Retention.Duration != 2160*time.Hour {
 		t.Fatalf("defaults %+v", c)
 	}
 }
@@ -89,6 +90,7 @@ func TestUnknownKeysAndBadValues(t *testing.T) {
 		func(c *Config) { c.PasswordPolicy.MinLength = 0 },
 		func(c *Config) { c.PasswordPolicy.ExcludeAttributes = []string{"email"} },
 		func(c *Config) { c.PasswordPolicy.HistoryCount = -1 },
+		func(c *Config) { c.Events.Retention.Duration = 0 },
 	}
 	for i, mod := range bad {
 		c := Default()
@@ -139,7 +141,8 @@ func TestREADMEConfigLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.String() != d.String() || c.Keys != d.Keys || c.Tokens != d.Tokens || c.Password != d.Password || c.Log != d.Log ||
-		c.TLS != d.TLS || !reflect.DeepEqual(c.PasswordPolicy, d.PasswordPolicy) {
+		c.TLS != d.TLS || !reflect.DeepEqual(c.PasswordPolicy, d.PasswordPolicy) ||
+		c.Events != d.Events {
 		t.Fatalf("the README's values differ from the defaults:\n%+v\n%+v", c, d)
 	}
 }

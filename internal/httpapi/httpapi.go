@@ -78,13 +78,9 @@ func writeStatus(w http.ResponseWriter, code int, status string) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"status": status})
 }
 
-type requestIDKey struct{}
-
-// RequestID returns the request id of ctx, if any.
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
+// RequestID returns the request id of ctx, if any. It lives in package
+// reqlog, so that packages below this one (events) can read it.
+func RequestID(ctx context.Context) string { return reqlog.RequestID(ctx) }
 
 // withRequestID gives every request an id, echoed in X-Request-Id. A
 // caller-sent id is kept when it is short and printable.
@@ -97,7 +93,7 @@ func withRequestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b)
 		}
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		next.ServeHTTP(w, r.WithContext(reqlog.WithRequestID(r.Context(), id)))
 	})
 }
 

@@ -54,6 +54,7 @@ func (s *Server) passwordGrant(ctx context.Context, req *tokenRequest) (*tokenRe
 		if in.refresh, in.familyID, err = s.newFamily(ctx, req, user, d, authTime); err != nil {
 			return nil, err
 		}
+		in.refreshID = in.familyID // the first token of a family gives it its id
 	}
 	return s.issue(ctx, req, in)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/latchkey/latchkey/internal/events"
 	"github.com/latchkey/latchkey/internal/oautherr"
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/store"
@@ -91,10 +92,9 @@ func (s *Server) refreshGrant(ctx context.Context, req *tokenRequest) (*tokenRes
 	// a narrower request leaves the family as it is.
 	keep := slices.Contains(scopes, policy.ScopeOfflineAccess)
 	rotate := keep && req.client.RefreshRotation != store.RotationStatic
-	var newValue string
+	var newValue, newID string
 	var successor *store.RefreshToken
 	if rotate {
-		var newID string
 		newValue, newID = token.NewRefreshValue()
 		successor = &store.RefreshToken{ID: newID, FamilyID: rt.FamilyID, AuthServerID: rt.AuthServerID, ClientID: rt.ClientID,
 			UserID: rt.UserID, Scopes: rt.Scopes, AuthTime: rt.AuthTime, IssuedAt: now, ExpiresAt: rt.ExpiresAt,
@@ -129,6 +129,9 @@ func (s *Server) refreshGrant(ctx context.Context, req *tokenRequest) (*tokenRes
 			return nil, errorf("oauth: revoke reused family: %w", rerr)
 		}
 		s.Logger.WarnContext(ctx, "refresh token reuse detected; family revoked", "client_id", req.client.ID, "user_id", rt.UserID)
+		p := party(req.server, req.client, &user)
+		s.record(ctx, req.r, events.ReuseDetected(p, id, rt.FamilyID))
+		s.record(ctx, req.r, events.FamilyRevoked(p, rt.FamilyID, events.ReasonReuseDetected))
 		return nil, errBadRefresh.WithDebug("reuse after leeway")
 	}
 	if err != nil {
@@ -140,5 +143,5 @@ func (s *Server) refreshGrant(ctx context.Context, req *tokenRequest) (*tokenRes
 	d.Scopes = scopes
 	// The access token is recorded under the family; if the family was
 	// revoked after the rotation committed, the store records it revoked.
-	return s.issue(ctx, req, issuance{user: &user, decision: d, authTime: rt.AuthTime, familyID: rt.FamilyID, refresh: newValue})
+	return s.issue(ctx, req, issuance{user: &user, decision: d, authTime: rt.AuthTime, familyID: rt.FamilyID, refresh: newValue, refreshID: newID})
 }

@@ -51,6 +51,7 @@ var inactive = &introspection{}
 // lifecycleRequest is one parsed, client-authenticated introspection or
 // revocation request.
 type lifecycleRequest struct {
+	r      *http.Request
 	server policy.Server
 	client store.Client
 	token  string
@@ -72,7 +73,7 @@ func (l *Lifecycle) parse(r *http.Request, srv policy.Server) (*lifecycleRequest
 	if err := requireParams(form, "token"); err != nil {
 		return nil, err
 	}
-	return &lifecycleRequest{server: srv, client: client, token: form.Get("token"), hint: form.Get("token_type_hint")}, nil
+	return &lifecycleRequest{r: r, server: srv, client: client, token: form.Get("token"), hint: form.Get("token_type_hint")}, nil
 }
 
 // refreshFirst reports whether the opaque refresh token lookup runs before

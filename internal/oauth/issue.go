@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latchkey/latchkey/internal/events"
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/token"
@@ -21,11 +22,14 @@ type issuance struct {
 	// revoking the family revokes it.
 	familyID string
 	refresh  string
+	// refreshID is the store id (a hash) of refresh when it is a new
+	// token, for the audit trail; empty when refresh is the one presented.
+	refreshID string
 }
 
 // issue mints the access token (and the ID token when openid was granted to
-// a user), records the access token for its refresh family, and builds the
-// RFC 6749 section 5.1 answer.
+// a user), records the access token for its refresh family, records a grant
+// event for each token issued, and builds the RFC 6749 section 5.1 answer.
 func (s *Server) issue(ctx context.Context, req *tokenRequest, in issuance) (*tokenResponse, error) {
 	d := in.decision
 	issued, err := s.Minter.Mint(ctx, token.Request{
@@ -43,6 +47,14 @@ func (s *Server) issue(ctx context.Context, req *tokenRequest, in issuance) (*to
 		if err := s.Store.RecordToken(ctx, rec); err != nil {
 			return nil, errorf("oauth: record access token: %w", err)
 		}
+	}
+	p := party(req.server, req.client, in.user)
+	s.record(ctx, req.r, events.TokenGrant(p, events.AccessToken, issued.AccessJTI, req.grant, d.Scopes))
+	if issued.IDToken != "" {
+		s.record(ctx, req.r, events.TokenGrant(p, events.IDToken, issued.IDJTI, req.grant, d.Scopes))
+	}
+	if in.refreshID != "" {
+		s.record(ctx, req.r, events.TokenGrant(p, events.RefreshToken, in.refreshID, req.grant, d.Scopes))
 	}
 	return &tokenResponse{TokenType: "Bearer", ExpiresIn: int64(d.Lifetimes.Access.Seconds()), AccessToken: issued.AccessToken,
 		Scope: strings.Join(d.Scopes, " "), RefreshToken: in.refresh, IDToken: issued.IDToken}, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/latchkey/latchkey/internal/events"
 	"github.com/latchkey/latchkey/internal/oautherr"
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/store"
@@ -67,6 +68,12 @@ func (l *Lifecycle) revokeRefresh(ctx context.Context, q *lifecycleRequest) (boo
 	if err := l.Server.Store.RevokeFamily(ctx, rt.FamilyID, l.Server.now()); err != nil {
 		return true, errorf("oauth: revoke refresh token family: %w", err)
 	}
+	if rt.RevokedAt.IsZero() && l.Server.Events != nil {
+		// Revoked now, not before: the family goes with the token.
+		p := party(q.server, q.client, l.Server.userOf(ctx, rt.UserID))
+		l.Server.record(ctx, q.r, events.TokenRevoked(p, events.RefreshToken, rt.ID))
+		l.Server.record(ctx, q.r, events.FamilyRevoked(p, rt.FamilyID, events.ReasonRevoked))
+	}
 	return true, nil
 }
 
@@ -97,6 +104,13 @@ func (l *Lifecycle) revokeAccess(ctx context.Context, q *lifecycleRequest) (bool
 	rec.RevokedAt = l.Server.now()
 	if err := l.Server.Store.RecordToken(ctx, rec); err != nil {
 		return true, errorf("oauth: record revoked token: %w", err)
+	}
+	if l.Server.Events != nil {
+		var user *store.User
+		if c.UserID != "" {
+			user = l.Server.userOf(ctx, c.UserID)
+		}
+		l.Server.record(ctx, q.r, events.TokenRevoked(party(q.server, q.client, user), events.AccessToken, c.JTI))
 	}
 	return true, nil
 }

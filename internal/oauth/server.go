@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/apierr"
+	"github.com/latchkey/latchkey/internal/events"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/oautherr"
 	"github.com/latchkey/latchkey/internal/password"
@@ -44,6 +45,9 @@ type Server struct {
 	// ClientJWKS fetches and caches the key sets of private_key_jwt clients
 	// that publish them at a URL.
 	ClientJWKS *RemoteJWKS
+	// Events, when set, receives the audit trail of the token lifecycle:
+	// grants, refresh token reuse, revocations.
+	Events events.Sink
 
 	// overloadLog throttles the lines written about overload answers.
 	overloadLog logThrottle

@@ -1,11 +1,25 @@
 // Package reqlog carries per-request facts that handlers learn (the
 // authenticated client id, the resolved source address) back to the
-// access-log middleware and to whatever records events about the request.
+// access-log middleware and to whatever records events about the request,
+// and the request id that the HTTP layer gives every request.
 package reqlog
 
 import "context"
 
 type key struct{}
+
+type requestIDKey struct{}
+
+// WithRequestID returns a context carrying the request's id.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the request id of ctx, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
 
 // Info is filled in by handlers and read by the access log.
 type Info struct {

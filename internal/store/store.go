@@ -169,6 +169,7 @@ type Store interface {
 	Policies
 	Directory
 	LoginCounters
+	Events
 }
 
 // AuthServers stores authorization servers.

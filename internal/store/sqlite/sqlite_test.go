@@ -74,23 +74,32 @@ func TestReopenKeepsData(t *testing.T) {
 func TestMigrateFreshFile(t *testing.T) {
 	path := tempDB(t)
 	applied, err := sqlite.Migrate(t.Context(), path)
-	// Every embedded migration, in the order of its version.
-	files, _ := filepath.Glob("migrations/*.sql")
-	var want []int64
-	for _, f := range files {
-		v, err := strconv.ParseInt(strings.SplitN(filepath.Base(f), "_", 2)[0], 10, 64)
-		if err != nil {
-			t.Fatalf("migration %s: %v", f, err)
-		}
-		want = append(want, v)
-	}
-	if err != nil || len(want) < 3 || !slices.Equal(applied, want) {
+	if want := migrationVersions(t); err != nil || !slices.Equal(applied, want) {
 		t.Fatalf("Migrate: applied %v, %v; want %v", applied, err, want)
 	}
 	s := open(t, path)
 	if err := s.CreateClient(t.Context(), store.Client{ID: "0oa1"}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// migrationVersions lists the versions of the migration files, in order.
+func migrationVersions(t *testing.T) []int64 {
+	t.Helper()
+	entries, err := os.ReadDir("migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int64
+	for _, e := range entries {
+		v, _, ok := strings.Cut(e.Name(), "_")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") {
+			t.Fatalf("migration file %q is not named NNNNN_name.sql", e.Name())
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 // TestFilesPrivate checks that a new database and the WAL files SQLite

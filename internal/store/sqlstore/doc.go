@@ -9,9 +9,9 @@
 //
 //   - auth_servers, clients, users, signing_keys, refresh_tokens,
 //     token_records, single_use, scopes, claims, policies, policy_rules,
-//     user_groups, group_members and client_assignments, with the columns
-//     named in the statements of this package and the primary keys that
-//     the ON CONFLICT clauses name; ids and names are text that compares
+//     user_groups, group_members, client_assignments, events and
+//     event_targets, with the columns named in the statements of this
+//     package and the primary keys that the ON CONFLICT clauses name; ids and names are text that compares
 //     byte-wise (on PostgreSQL declare them COLLATE "C" so that paging and
 //     ordering agree with SQLite); booleans are BOOLEAN (INTEGER 0/1 on
 //     SQLite);

@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Policies", policyTests},
 		{"Directory", directoryTests},
 		{"LoginCounters", loginCounterTests},
+		{"Events", eventTests},
 		{"Concurrency", concurrencyTests},
 	}
 	for _, g := range groups {

@@ -1,0 +1,171 @@
+package storetest
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+var eventTests = []test{
+	{"AppendListRoundTrip", testEventRoundTrip},
+	{"AppendIsIdempotent", testEventAppendAgain},
+	{"AppendEmpty", testEventAppendEmpty},
+	{"ListOrderAndLimit", testEventOrder},
+	{"ListFilters", testEventFilters},
+	{"DeleteBefore", testEventDeleteBefore},
+}
+
+// newEvent returns an event published at t0 plus offset; its JSON names
+// its id, as a real event's does.
+func newEvent(id string, offset time.Duration, eventType, actor string, targets ...string) store.StoredEvent {
+	return store.StoredEvent{ID: id, Published: t0.Add(offset), EventType: eventType, ActorID: actor, TargetIDs: targets,
+		JSON: []byte(fmt.Sprintf(`{"uuid":%q,"eventType":%q}`, id, eventType))}
+}
+
+func appendEvents(t *testing.T, s store.Store, evs ...store.StoredEvent) {
+	t.Helper()
+	must(t, "AppendEvents", s.AppendEvents(ctx(t), evs))
+}
+
+func listEvents(t *testing.T, s store.Store, f store.EventFilter) []store.StoredEvent {
+	t.Helper()
+	got, err := s.ListEvents(ctx(t), f)
+	must(t, fmt.Sprintf("ListEvents %+v", f), err)
+	return got
+}
+
+func eventIDs(evs []store.StoredEvent) string {
+	ids := make([]string, len(evs))
+	for i, e := range evs {
+		ids[i] = e.ID
+	}
+	return strings.Join(ids, " ")
+}
+
+func testEventRoundTrip(t *testing.T, s store.Store) {
+	full := newEvent("ev-1", 0, "app.oauth2.as.token.grant.access_token", "0oa1", "00u1", "AT.abc")
+	bare := newEvent("ev-2", time.Second, "user.account.unlock", "latchkey")
+	appendEvents(t, s, full, bare)
+	got := listEvents(t, s, store.EventFilter{})
+	sameList(t, "events", got, []store.StoredEvent{full, bare})
+	if string(got[0].JSON) != string(full.JSON) {
+		t.Errorf("JSON: got %s, want %s", got[0].JSON, full.JSON)
+	}
+}
+
+// testEventAppendAgain: a batch appended again after a failure stores
+// nothing twice, and the new events of the batch still go in.
+func testEventAppendAgain(t *testing.T, s store.Store) {
+	a := newEvent("ev-a", 0, "x", "00u1", "0oa1")
+	b := newEvent("ev-b", time.Second, "x", "00u1")
+	appendEvents(t, s, a)
+	appendEvents(t, s, a, b)
+	got := listEvents(t, s, store.EventFilter{})
+	sameList(t, "events", got, []store.StoredEvent{a, b})
+	if got := listEvents(t, s, store.EventFilter{UserID: "0oa1"}); eventIDs(got) != "ev-a" {
+		t.Errorf("by target after append again: %s", eventIDs(got))
+	}
+}
+
+func testEventAppendEmpty(t *testing.T, s store.Store) {
+	must(t, "AppendEvents(nil)", s.AppendEvents(ctx(t), nil))
+	if got := listEvents(t, s, store.EventFilter{}); len(got) != 0 {
+		t.Fatalf("events after an empty append: %s", eventIDs(got))
+	}
+}
+
+// testEventOrder: oldest first as Okta's /api/v1/logs, events of the same
+// time in the order they were appended (whatever their ids); newest first
+// on request; the limit applies after the order.
+func testEventOrder(t *testing.T, s store.Store) {
+	appendEvents(t, s,
+		newEvent("ev-c", 2*time.Second, "x", "a"),
+		newEvent("ev-b", 0, "x", "a"),
+	)
+	appendEvents(t, s,
+		newEvent("ev-a", 0, "x", "a"),
+		newEvent("ev-d", time.Second, "x", "a"),
+	)
+	cases := []struct {
+		f    store.EventFilter
+		want string
+	}{
+		{store.EventFilter{}, "ev-b ev-a ev-d ev-c"},
+		{store.EventFilter{Limit: 2}, "ev-b ev-a"},
+		{store.EventFilter{Descending: true}, "ev-c ev-d ev-a ev-b"},
+		{store.EventFilter{Descending: true, Limit: 1}, "ev-c"},
+	}
+	for _, c := range cases {
+		if got := eventIDs(listEvents(t, s, c.f)); got != c.want {
+			t.Errorf("ListEvents %+v: got %s, want %s", c.f, got, c.want)
+		}
+	}
+	var many []store.StoredEvent
+	for i := range store.DefaultEventLimit + 5 {
+		many = append(many, newEvent(fmt.Sprintf("many-%03d", i), time.Hour, "y", "b"))
+	}
+	appendEvents(t, s, many...)
+	if got := listEvents(t, s, store.EventFilter{EventType: "y"}); len(got) != store.DefaultEventLimit {
+		t.Errorf("no limit: got %d events, want the default %d", len(got), store.DefaultEventLimit)
+	}
+}
+
+func testEventFilters(t *testing.T, s store.Store) {
+	appendEvents(t, s,
+		newEvent("ev-1", 0, "user.session.start", "00u1", "0oa1"),
+		newEvent("ev-2", time.Minute, "app.oauth2.as.token.grant.access_token", "0oa1", "00u1", "AT.1"),
+		newEvent("ev-3", 2*time.Minute, "app.oauth2.as.token.grant.access_token", "0oa1", "00u2", "AT.2"),
+		newEvent("ev-4", 3*time.Minute, "user.account.lock", "00u2", "00u2"),
+	)
+	cases := []struct {
+		f    store.EventFilter
+		want string
+	}{
+		{store.EventFilter{UserID: "00u1"}, "ev-1 ev-2"}, // actor or target
+		{store.EventFilter{UserID: "00u2"}, "ev-3 ev-4"}, // both at once counts once
+		{store.EventFilter{UserID: "00u9"}, ""},
+		{store.EventFilter{EventType: "app.oauth2.as.token.grant.access_token"}, "ev-2 ev-3"},
+		{store.EventFilter{Since: t0.Add(time.Minute)}, "ev-2 ev-3 ev-4"}, // since is inclusive
+		{store.EventFilter{Until: t0.Add(2 * time.Minute)}, "ev-1 ev-2"},  // until is exclusive
+		{store.EventFilter{Since: t0.Add(time.Minute), Until: t0.Add(3 * time.Minute)}, "ev-2 ev-3"},
+		{store.EventFilter{UserID: "0oa1", EventType: "user.session.start"}, "ev-1"},
+		{store.EventFilter{UserID: "00u2", EventType: "app.oauth2.as.token.grant.access_token", Since: t0, Limit: 5}, "ev-3"},
+	}
+	for _, c := range cases {
+		if got := eventIDs(listEvents(t, s, c.f)); got != c.want {
+			t.Errorf("ListEvents %+v: got %q, want %q", c.f, got, c.want)
+		}
+	}
+}
+
+func testEventDeleteBefore(t *testing.T, s store.Store) {
+	appendEvents(t, s,
+		newEvent("ev-old", -48*time.Hour, "x", "00u1", "0oa1"),
+		newEvent("ev-edge", 0, "x", "00u1", "0oa1"),
+		newEvent("ev-new", time.Hour, "x", "00u1", "0oa1"),
+	)
+	n, err := s.DeleteEventsBefore(ctx(t), t0)
+	must(t, "DeleteEventsBefore", err)
+	if n != 1 {
+		t.Errorf("deleted %d events, want 1", n)
+	}
+	if got := eventIDs(listEvents(t, s, store.EventFilter{})); got != "ev-edge ev-new" {
+		t.Errorf("after delete: %s", got)
+	}
+	if got := eventIDs(listEvents(t, s, store.EventFilter{UserID: "0oa1"})); got != "ev-edge ev-new" {
+		t.Errorf("by target after delete: %s", got)
+	}
+	n, err = s.DeleteEventsBefore(ctx(t), t0)
+	must(t, "DeleteEventsBefore again", err)
+	if n != 0 {
+		t.Errorf("deleted %d events again, want 0", n)
+	}
+	// An event appended again after its deletion is new again.
+	appendEvents(t, s, newEvent("ev-old", -48*time.Hour, "x", "00u1", "0oa1"))
+	if got := eventIDs(listEvents(t, s, store.EventFilter{UserID: "0oa1"})); got != "ev-old ev-edge ev-new" {
+		t.Errorf("re-appended: %s", got)
+	}
+}
