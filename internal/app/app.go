@@ -167,7 +167,7 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 	rec := events.NewRecorder(events.RecorderConfig{Store: st, Logger: logger, Now: now})
 	oa := &oauth.Server{Store: st, Policy: pol, Hasher: hasher, Secrets: sec, Minter: minter, Logger: logger, Now: now, Realm: "Latchkey",
 		Sealer: sealer, ClientJWKS: oauth.NewRemoteJWKS(oauth.RemoteJWKSConfig{Now: now}), Events: rec}
-	g, err := newGuard(cfg.LoginProtection, st, hasher, logger, now)
+	g, err := newGuard(cfg.LoginProtection, st, hasher, rec, logger, now)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +194,7 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 	return &App{
 		Config: cfg, Logger: logger, Store: st, Hasher: hasher, Keys: km, Policy: pol, Now: now,
 		Provision: &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Sealer: sealer, Now: now,
-			PasswordPolicy: &pwPolicy},
+			PasswordPolicy: &pwPolicy, Events: rec},
 		OAuth:    oa,
 		Guard:    g,
 		Events:   rec,
@@ -204,7 +204,7 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 }
 
 // newGuard builds the login guard from the configuration.
-func newGuard(lp config.LoginProtection, st store.Store, hasher *password.Hasher, logger *slog.Logger, now func() time.Time) (*guard.Guard, error) {
+func newGuard(lp config.LoginProtection, st store.Store, hasher *password.Hasher, sink events.Sink, logger *slog.Logger, now func() time.Time) (*guard.Guard, error) {
 	proxies, err := guard.ParsePrefixes(lp.TrustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("app: login_protection.trusted_proxies: %w", err)
@@ -222,7 +222,7 @@ func newGuard(lp config.LoginProtection, st store.Store, hasher *password.Hasher
 		Sources:        guard.Sources{TrustedProxies: proxies},
 		TrustedClients: lp.TrustedClients,
 	}
-	return guard.New(cfg, guard.Deps{Store: st, Delay: hasher, Logger: logger, Now: now}), nil
+	return guard.New(cfg, guard.Deps{Store: st, Delay: hasher, Events: sink, Logger: logger, Now: now}), nil
 }
 
 // orgID derives the deployment's org id ("00o…", the idp claim) from the

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/latchkey/latchkey/internal/provision"
 	"github.com/latchkey/latchkey/internal/store"
@@ -33,7 +34,25 @@ func TestTokenErrors(t *testing.T) {
 		c.Status = store.StatusInactive
 		return c, nil
 	})
-	for _, st := range []string{store.UserLockedOut, store.UserSuspended, store.UserStaged, store.UserDeprovisioned, store.UserPasswordExpired, store.UserRecovery, store.UserProvisioned} {
+	// A user locked out the way the login guard locks one: counters
+	// locked in the store and the status it sets.
+	locked, err := e.app.Provision.CreateUser(ctx, provision.UserInput{Login: store.UserLockedOut + "@example.com", Password: e.password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.Store.UpdateLoginCounters(ctx, store.NormalizeLogin(locked.Login), "", func(shared, pair store.LoginCounter) (store.LoginCounter, store.LoginCounter, error) {
+		shared.Failures, shared.LockedUntil, shared.UpdatedAt = 10, time.Now().Add(time.Hour), time.Now()
+		return shared, pair, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Store.UpdateUser(ctx, locked.ID, func(u store.User) (store.User, error) {
+		u.Status = store.UserLockedOut
+		return u, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []string{store.UserSuspended, store.UserStaged, store.UserDeprovisioned, store.UserPasswordExpired, store.UserRecovery, store.UserProvisioned} {
 		if _, err := e.app.Provision.CreateUser(ctx, provision.UserInput{Login: st + "@example.com", Password: e.password, Status: st}); err != nil {
 			t.Fatal(err)
 		}

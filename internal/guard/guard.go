@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/latchkey/latchkey/internal/events"
 	"github.com/latchkey/latchkey/internal/oauth"
 	"github.com/latchkey/latchkey/internal/oautherr"
 	"github.com/latchkey/latchkey/internal/ratelimit"
@@ -68,6 +69,7 @@ type Guard struct {
 	store  store.Store
 	cfg    Config
 	delay  Delayer
+	events events.Sink
 	logger *slog.Logger
 	now    func() time.Time
 
@@ -77,7 +79,8 @@ type Guard struct {
 // Deps are the guard's collaborators.
 type Deps struct {
 	Store  store.Store
-	Delay  Delayer // optional
+	Delay  Delayer     // optional
+	Events events.Sink // optional: the audit trail
 	Logger *slog.Logger
 	Now    func() time.Time // time.Now when nil
 }
@@ -95,7 +98,7 @@ func New(cfg Config, d Deps) *Guard {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Guard{
-		store: d.Store, cfg: cfg, delay: d.Delay, logger: logger, now: now,
+		store: d.Store, cfg: cfg, delay: d.Delay, events: d.Events, logger: logger, now: now,
 		username: ratelimit.New(cfg.Username, now),
 		client:   ratelimit.New(cfg.Client, now),
 		source:   ratelimit.New(cfg.Source, now),
@@ -111,17 +114,47 @@ func (g *Guard) refuse(r ratelimit.Result, which string) error {
 	return errRateLimited.WithHeader("Retry-After", strconv.Itoa(r.RetryAfter(g.now()))).WithDebug("%s rate limit", which)
 }
 
-// take charges one limiter and records its state for the headers.
-func (g *Guard) take(ctx context.Context, l *ratelimit.Limiter, key, which string) error {
+// take charges one limiter and records its state for the headers; the
+// first refusal of a key in a window is recorded in the audit trail by
+// violation.
+func (g *Guard) take(ctx context.Context, l *ratelimit.Limiter, key, which string, violation func(events.RateLimit) events.Event) error {
 	r, ok := l.Take(key)
 	if !ok {
 		return nil
 	}
 	ratelimit.Observe(ctx, r)
-	if !r.Allowed {
-		return g.refuse(r, which)
+	if r.Allowed {
+		return nil
 	}
-	return nil
+	if r.FirstRefusal && g.events != nil {
+		lim := g.limitOf(which)
+		g.events.Record(ctx, violation(events.RateLimit{Bucket: "token:" + which, Limit: lim.Requests, Window: lim.Window.String()}))
+	}
+	return g.refuse(r, which)
+}
+
+func (g *Guard) limitOf(which string) ratelimit.Limit {
+	switch which {
+	case "username":
+		return g.cfg.Username
+	case "client":
+		return g.cfg.Client
+	default:
+		return g.cfg.Source
+	}
+}
+
+// loginActor names the user of an attempt in the audit trail without a
+// lookup: by the login as sent.
+func loginActor(login string) events.Actor {
+	return events.Actor{Type: events.TypeUser, AlternateID: truncate(login, 256)}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
 }
 
 func (g *Guard) vouches(c store.Client) bool {
@@ -135,11 +168,13 @@ func (g *Guard) AdmitRequest(ctx context.Context, r *http.Request, client store.
 	if addr.IsValid() {
 		reqlog.SetSource(ctx, addr.String())
 	}
-	if err := g.take(ctx, g.client, client.ID, "client"); err != nil {
+	app := events.App(client.ID, client.Name)
+	org := func(l events.RateLimit) events.Event { return events.OrgRateLimitViolation(app, l) }
+	if err := g.take(ctx, g.client, client.ID, "client", org); err != nil {
 		return src, err
 	}
 	if src != "" {
-		if err := g.take(ctx, g.source, src, "source"); err != nil {
+		if err := g.take(ctx, g.source, src, "source", org); err != nil {
 			return src, err
 		}
 	}
@@ -197,7 +232,10 @@ func (g *Guard) known(pair store.LoginCounter, now time.Time) bool {
 // that of N parallel attempts no more than MaxAttempts are let through.
 func (g *Guard) Check(ctx context.Context, a oauth.LoginAttempt) (oauth.LoginAdmission, error) {
 	key := store.NormalizeLogin(a.Username)
-	if err := g.take(ctx, g.username, key, "username"); err != nil {
+	app := events.App(a.ClientID, "")
+	if err := g.take(ctx, g.username, key, "username", func(l events.RateLimit) events.Event {
+		return events.UserRateLimitViolation(loginActor(a.Username), app, l)
+	}); err != nil {
 		return nil, err
 	}
 	adm := &admission{g: g, attempt: a, key: key}
@@ -232,6 +270,9 @@ func (g *Guard) Check(ctx context.Context, a oauth.LoginAttempt) (oauth.LoginAdm
 		return nil, fmt.Errorf("guard: count login attempt: %w", err)
 	}
 	if refused {
+		if g.events != nil {
+			g.events.Record(ctx, events.SessionStart(loginActor(a.Username), app, events.ReasonLockedOut))
+		}
 		// The same answer as a wrong password, after as long.
 		if g.delay != nil {
 			if err := g.delay.Delay(ctx); err != nil && ctx.Err() != nil {
@@ -291,7 +332,14 @@ func (a *admission) Done(ctx context.Context, r oauth.LoginResult) {
 	if err != nil {
 		g.logger.WarnContext(ctx, "login guard: record outcome", "err", err)
 	}
-	if r.UserID != "" && (r.UserStatus == store.UserLockedOut || (a.locking && r.Outcome == oauth.LoginFailed)) {
+	if r.UserID == "" {
+		return
+	}
+	locked := a.locking && r.Outcome == oauth.LoginFailed
+	if locked && g.events != nil {
+		g.events.Record(ctx, events.AccountLocked(events.User(r.UserID, a.attempt.Username, ""), g.cfg.MaxAttempts))
+	}
+	if r.UserStatus == store.UserLockedOut || locked {
 		if err := g.syncStatus(ctx, a.key, r.UserID); err != nil {
 			g.logger.WarnContext(ctx, "login guard: update user status", "user_id", r.UserID, "err", err)
 		}
@@ -323,7 +371,7 @@ func (g *Guard) syncStatus(ctx context.Context, key, userID string) error {
 	}
 	now := g.now()
 	anyLocked := slices.ContainsFunc(counters, func(c store.LoginCounter) bool { return locked(c, now) })
-	_, err = g.store.UpdateUser(ctx, userID, func(u store.User) (store.User, error) {
+	u, err := g.store.UpdateUser(ctx, userID, func(u store.User) (store.User, error) {
 		switch {
 		case anyLocked && u.Status == store.UserActive:
 			u.Status = store.UserLockedOut
@@ -337,6 +385,11 @@ func (g *Guard) syncStatus(ctx context.Context, key, userID string) error {
 	})
 	if errors.Is(err, errUnchanged) {
 		return nil
+	}
+	if err == nil && !anyLocked && g.events != nil {
+		// The lock lifted on its own (an operator's unlock goes through
+		// provision and records its own event).
+		g.events.Record(ctx, events.AccountUnlocked(events.User(u.ID, u.Login, "")))
 	}
 	return err
 }

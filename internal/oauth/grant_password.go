@@ -3,7 +3,9 @@ package oauth
 import (
 	"context"
 	"errors"
+	"time"
 
+	"github.com/latchkey/latchkey/internal/events"
 	"github.com/latchkey/latchkey/internal/oautherr"
 	"github.com/latchkey/latchkey/internal/password"
 	"github.com/latchkey/latchkey/internal/policy"
@@ -40,6 +42,7 @@ func (s *Server) passwordGrant(ctx context.Context, req *tokenRequest) (*tokenRe
 	if adm != nil {
 		adm.Done(ctx, res)
 	}
+	s.recordLogin(ctx, req, username, res)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +80,7 @@ func (s *Server) checkPassword(ctx context.Context, username, pw string, guarded
 		if err := s.Hasher.VerifyDummy(ctx, pw); err != nil {
 			return store.User{}, notChecked, hashErr(err)
 		}
-		return store.User{}, failed(store.User{}, ReasonInvalidCredentials), invalid.WithDebug("unknown user")
+		return store.User{}, failed(store.User{}, events.ReasonUnknownUser), invalid.WithDebug("unknown user")
 	}
 	if err != nil {
 		return store.User{}, notChecked, errorf("oauth: find user: %w", err)
@@ -88,7 +91,7 @@ func (s *Server) checkPassword(ctx context.Context, username, pw string, guarded
 		if err := s.Hasher.VerifyDummy(ctx, pw); err != nil {
 			return store.User{}, notChecked, hashErr(err)
 		}
-		return store.User{ID: user.ID}, failed(user, ReasonInvalidCredentials), invalid.WithDebug("user has no password")
+		return store.User{ID: user.ID}, failed(user, events.ReasonInvalidCredentials), invalid.WithDebug("user has no password")
 	}
 	res, err := s.Hasher.Verify(ctx, user.PasswordHash, pw)
 	if err != nil {
@@ -99,21 +102,21 @@ func (s *Server) checkPassword(ctx context.Context, username, pw string, guarded
 				return store.User{}, notChecked, hashErr(err)
 			}
 			s.Logger.WarnContext(ctx, "stored password hash is unreadable", "user_id", user.ID, "err", err)
-			return store.User{ID: user.ID}, failed(user, ReasonInvalidCredentials), invalid.WithDebug("unreadable hash")
+			return store.User{ID: user.ID}, failed(user, events.ReasonInvalidCredentials), invalid.WithDebug("unreadable hash")
 		}
 		return store.User{}, notChecked, hashErr(err)
 	}
 	if !res.OK {
-		return store.User{ID: user.ID}, failed(user, ReasonInvalidCredentials), invalid.WithDebug("wrong password")
+		return store.User{ID: user.ID}, failed(user, events.ReasonInvalidCredentials), invalid.WithDebug("wrong password")
 	}
 	switch {
 	case user.Status == store.UserActive:
 	case user.Status == store.UserLockedOut && guarded:
 	case user.Status == store.UserPasswordExpired:
 		// Only someone who knows the password learns that it expired.
-		return store.User{ID: user.ID}, failed(user, ReasonPasswordExpired), oautherr.ErrInvalidGrant.WithDescription("Password has expired.")
+		return store.User{ID: user.ID}, failed(user, events.ReasonPasswordExpired), oautherr.ErrInvalidGrant.WithDescription("Password has expired.")
 	default:
-		return store.User{ID: user.ID}, failed(user, "USER_"+user.Status), invalid.WithDebug("user status %s", user.Status)
+		return store.User{ID: user.ID}, failed(user, events.ReasonNotActive), invalid.WithDebug("user status %s", user.Status)
 	}
 	if res.NeedsRehash {
 		s.rehash(ctx, user.ID, user.PasswordHash, pw)
@@ -121,11 +124,27 @@ func (s *Server) checkPassword(ctx context.Context, username, pw string, guarded
 	return user, LoginResult{Outcome: LoginSucceeded, UserID: user.ID, UserStatus: user.Status}, nil
 }
 
-// Reasons of failed logins, as the audit trail records them.
-const (
-	ReasonInvalidCredentials = "INVALID_CREDENTIALS"
-	ReasonPasswordExpired    = "PASSWORD_EXPIRED"
-)
+// recordLogin writes the audit event of a checked login: user.session.start
+// with its outcome, or the overload refusal when the password could not be
+// checked (at most a few a second, like the log lines).
+func (s *Server) recordLogin(ctx context.Context, req *tokenRequest, username string, res LoginResult) {
+	if s.Events == nil {
+		return
+	}
+	app := events.App(req.client.ID, req.client.Name)
+	if res.Outcome == LoginNotChecked {
+		if ok, _ := s.overloadEvents.allow(time.Now()); ok {
+			s.record(ctx, req.r, events.Overloaded(app, "password hashing"))
+		}
+		return
+	}
+	username = truncate(username, 256)
+	actor := events.UnknownUser(username)
+	if res.UserID != "" {
+		actor = events.User(res.UserID, username, "")
+	}
+	s.record(ctx, req.r, events.SessionStart(actor, app, res.Reason))
+}
 
 // rehash upgrades a user's stored hash to the configured algorithm and
 // parameters. A failure is logged and the login still succeeds.

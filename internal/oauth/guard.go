@@ -38,8 +38,8 @@ type LoginResult struct {
 	// UserID and UserStatus are set when the login named a user.
 	UserID     string
 	UserStatus string
-	// Reason is a short machine-readable cause for the audit trail
-	// (INVALID_CREDENTIALS, PASSWORD_EXPIRED, …); never a secret.
+	// Reason is the audit trail's cause of a failure (events.Reason…);
+	// never a secret.
 	Reason string
 }
 

@@ -51,6 +51,8 @@ type Server struct {
 
 	// overloadLog throttles the lines written about overload answers.
 	overloadLog logThrottle
+	// overloadEvents throttles the audit events of overload answers.
+	overloadEvents logThrottle
 }
 
 // PasswordHasher checks and makes password hashes; *password.Hasher is

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/latchkey/latchkey/internal/events"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/oauth"
@@ -34,7 +35,10 @@ type Service struct {
 	// PasswordPolicy is what CreateUser and SetPassword require of a new
 	// password; nil means pwpolicy.Default().
 	PasswordPolicy *pwpolicy.Policy
-	Now            func() time.Time
+	// Events, when set, receives the audit trail of what operators do to
+	// users (an unlock, …).
+	Events events.Sink
+	Now    func() time.Time
 }
 
 // ErrInvalid wraps every validation failure; the message says what is wrong.

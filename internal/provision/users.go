@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/latchkey/latchkey/internal/events"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -41,6 +42,11 @@ func (s *Service) UnlockUser(ctx context.Context, idOrLogin string) (store.User,
 	if u.Status != store.UserLockedOut {
 		return u, nil
 	}
+	defer func() {
+		if s.Events != nil {
+			s.Events.Record(ctx, events.AccountUnlockedByAdmin(events.System(), events.User(u.ID, u.Login, "")))
+		}
+	}()
 	u, err = s.Store.UpdateUser(ctx, u.ID, func(cur store.User) (store.User, error) {
 		if cur.Status == store.UserLockedOut {
 			cur.Status, cur.UpdatedAt = store.UserActive, now

@@ -35,6 +35,10 @@ type Result struct {
 	Remaining int
 	// Reset is when the current window ends.
 	Reset time.Time
+	// FirstRefusal is set on the first refused request of a key in a
+	// window, so that a violation is reported once per window, not once
+	// per refused request.
+	FirstRefusal bool
 }
 
 // RetryAfter is how long a refused caller should wait, in whole seconds
@@ -91,16 +95,19 @@ func (l *Limiter) charge(key string, n int) (Result, bool) {
 		clear(l.counts)
 	}
 	c := l.counts[key]
+	first := false
 	if n > 0 && c <= l.limit.Requests { // stop counting once over: the value no longer matters
 		c += n
 		l.counts[key] = c
+		first = c > l.limit.Requests
 	}
 	l.mu.Unlock()
 	return Result{
-		Allowed:   c <= l.limit.Requests,
-		Limit:     l.limit.Requests,
-		Remaining: max(l.limit.Requests-c, 0),
-		Reset:     time.Unix(0, (w+1)*int64(l.limit.Window)),
+		FirstRefusal: first,
+		Allowed:      c <= l.limit.Requests,
+		Limit:        l.limit.Requests,
+		Remaining:    max(l.limit.Requests-c, 0),
+		Reset:        time.Unix(0, (w+1)*int64(l.limit.Window)),
 	}, true
 }
 

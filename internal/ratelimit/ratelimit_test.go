@@ -33,8 +33,11 @@ func TestTakeWindow(t *testing.T) {
 		}
 	}
 	r, _ := l.Take("ada")
-	if r.Allowed || r.Remaining != 0 {
-		t.Fatalf("fifth request: %+v, want refused", r)
+	if r.Allowed || r.Remaining != 0 || !r.FirstRefusal {
+		t.Fatalf("fifth request: %+v, want the first refusal", r)
+	}
+	if again, _ := l.Take("ada"); again.Allowed || again.FirstRefusal {
+		t.Fatalf("sixth request: %+v, want refused and not the first", again)
 	}
 	if got := r.RetryAfter(c.Now()); got != 1 {
 		t.Errorf("RetryAfter = %d, want 1", got)
