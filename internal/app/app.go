@@ -155,7 +155,7 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 	}
 	minter := &token.Minter{Keys: km, Now: now, IDP: orgID}
 	oa := &oauth.Server{Store: st, Policy: pol, Hasher: hasher, Secrets: sec, Minter: minter, Logger: logger, Now: now, Realm: "Latchkey",
-		Sealer: sealer, ClientJWKS: oauth.NewRemoteJWKS(oauth.RemoteJWKSConfig{Now: now})}
+		Sealer: sealer, ClientJWKS: oauth.NewRemoteJWKS(oauth.RemoteJWKSConfig{Now: now, AllowInsecure: cfg.Clients.AllowInsecureJWKSURI})}
 	oi := &oidc.Handlers{Policy: pol, Keys: km, Logger: logger, JWKSMaxAge: cfg.Tokens.JWKSMaxAge.Duration}
 	verifier := &token.Verifier{Keys: km, Now: now}
 	lc := &oauth.Lifecycle{Server: oa, Verifier: verifier}
@@ -177,10 +177,11 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 		}}
 	return &App{
 		Config: cfg, Logger: logger, Store: st, Hasher: hasher, Keys: km, Policy: pol, Now: now,
-		Provision: &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Sealer: sealer, Now: now},
-		OAuth:     oa,
-		UserInfo:  ui,
-		Handler:   httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Store: st, Logger: logger}),
+		Provision: &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Sealer: sealer, Now: now,
+			AllowInsecureJWKSURI: cfg.Clients.AllowInsecureJWKSURI},
+		OAuth:    oa,
+		UserInfo: ui,
+		Handler:  httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Store: st, Logger: logger}),
 	}, nil
 }
 

@@ -94,7 +94,17 @@ func newEnv(t testing.TB) *env {
 // when set, may change the app before it serves its first request.
 func newEnvWith(t testing.TB, opts app.Options, configure func(*app.App)) *env {
 	t.Helper()
+	return newEnvConfig(t, nil, opts, configure)
+}
+
+// newEnvConfig is newEnvWith whose config edit, when set, changes the
+// test config before the server starts.
+func newEnvConfig(t testing.TB, edit func(*config.Config), opts app.Options, configure func(*app.App)) *env {
+	t.Helper()
 	cfg := testConfig(t, t.TempDir())
+	if edit != nil {
+		edit(&cfg)
+	}
 	srv, a := startAppConfigured(t, cfg, opts, configure)
 	e := &env{t: t, srv: srv, app: a, cfg: cfg, issuer: srv.URL + "/oauth2/default", username: "ada@example.com", password: "correct horse battery"}
 	e.tokenURL = e.issuer + "/v1/token"
