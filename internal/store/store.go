@@ -158,6 +158,7 @@ type Store interface {
 	Tokens
 	Policies
 	Directory
+	Meta
 }
 
 // AuthServers stores authorization servers.

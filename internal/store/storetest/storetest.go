@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Tokens", tokenTests},
 		{"Policies", policyTests},
 		{"Directory", directoryTests},
+		{"Meta", metaTests},
 		{"Concurrency", concurrencyTests},
 	}
 	for _, g := range groups {
