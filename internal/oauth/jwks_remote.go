@@ -58,6 +58,13 @@ type RemoteJWKSConfig struct {
 // closed. At most one fetch per URL is in flight; it runs with the
 // caller's context values but not its cancellation, bounded by Timeout, so
 // that a caller giving up does not fail the others waiting for it.
+//
+// A jwks_uri is chosen by whoever registers the client, so every fetch is
+// guarded against server-side request forgery (jwks_dial.go): https only,
+// public addresses only, checked on the address dialled, no proxy, and
+// redirects only on the same host over https. Callers fetch only for an
+// active private_key_jwt client named by an assertion that passed the
+// claim checks (checkAssertion).
 type RemoteJWKS struct {
 	client *http.Client
 	cfg    RemoteJWKSConfig
