@@ -35,6 +35,11 @@ var (
 	// ErrKeySetUnavailable: the issuer's discovery document or JWKS could not
 	// be fetched and no key for the token is known. Not the token's fault.
 	ErrKeySetUnavailable = errors.New("key set unavailable")
+	// ErrKeysStale: the JWKS has not been fetched successfully for longer
+	// than Config.MaxKeyStaleness, so the cached keys are no longer
+	// trusted (one of them may have been withdrawn since). Not the token's
+	// fault; a successful refetch ends it.
+	ErrKeysStale = errors.New("key set too stale")
 	// ErrInactive: the introspection endpoint answered {"active": false}.
 	ErrInactive = errors.New("token is not active")
 	// ErrIntrospectionUnavailable: the introspection endpoint could not be

@@ -32,7 +32,9 @@ type publicKey struct {
 // remoteKeySet is the issuer's JWKS, cached.
 //
 // A key is served from the cache until the response's max-age passes; then
-// the next lookup refetches, and keeps the old keys if that fails. An unknown
+// the next lookup refetches, and keeps the old keys if that fails, but
+// never longer than maxStale after the last successful fetch: past that the
+// set is not used (ErrKeysStale) until a fetch succeeds again. An unknown
 // kid refetches at most once per minRefetch. At most one fetch is in flight:
 // concurrent lookups wait for it. The fetch runs in its own goroutine with a
 // context detached from the caller's cancellation (but bounded by
@@ -46,10 +48,12 @@ type remoteKeySet struct {
 	minRefetch   time.Duration
 	defaultTTL   time.Duration
 	fetchTimeout time.Duration
+	maxStale     time.Duration
 
 	mu          sync.RWMutex
 	keys        map[string]publicKey
 	fetched     bool      // a fetch has succeeded at least once
+	lastSuccess time.Time // end of the latest successful fetch
 	expiry      time.Time // keys are fresh before expiry
 	lastAttempt time.Time // start of the latest fetch
 	lastErr     error     // error of the latest fetch, nil after a success
@@ -61,9 +65,16 @@ func (s *remoteKeySet) cached(kid string) (publicKey, bool) {
 	now := s.now()
 	s.mu.RLock()
 	k, ok := s.keys[kid]
-	fresh := now.Before(s.expiry)
+	fresh := now.Before(s.expiry) && !s.tooStaleLocked(now)
 	s.mu.RUnlock()
 	return k, ok && fresh
+}
+
+// tooStaleLocked reports whether the last successful fetch is more than
+// maxStale ago: the set may hold keys the issuer withdrew since, so it is
+// no longer used.
+func (s *remoteKeySet) tooStaleLocked(now time.Time) bool {
+	return s.fetched && now.Sub(s.lastSuccess) > s.maxStale
 }
 
 // key returns the key named kid, fetching the JWKS when the cache is stale or
@@ -75,18 +86,20 @@ func (s *remoteKeySet) key(ctx context.Context, kid string) (publicKey, error) {
 	s.mu.Lock()
 	now := s.now()
 	k, known := s.keys[kid]
-	stale := !now.Before(s.expiry)
-	if known && !stale {
+	expired := !now.Before(s.expiry)
+	tooStale := s.tooStaleLocked(now)
+	if known && !expired && !tooStale {
 		s.mu.Unlock()
 		return k, nil
 	}
 	wait := s.inflight
 	if wait == nil {
 		floorPassed := s.lastAttempt.IsZero() || now.Sub(s.lastAttempt) >= s.minRefetch
-		if !stale && !floorPassed {
-			// An unknown kid within the floor: answer from what we know,
-			// so a stream of forged kids cannot flood the issuer.
-			err := s.missLocked(kid)
+		if !expired && !floorPassed {
+			// An unknown kid, or a set past its staleness limit, within
+			// the floor: answer from what we know, so a stream of forged
+			// kids or an unreachable issuer is not flooded with requests.
+			err := s.missLocked(now, kid)
 			s.mu.Unlock()
 			return publicKey{}, err
 		}
@@ -101,16 +114,22 @@ func (s *remoteKeySet) key(ctx context.Context, kid string) (publicKey, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if k, ok := s.keys[kid]; ok {
+	now = s.now()
+	if k, ok := s.keys[kid]; ok && !s.tooStaleLocked(now) {
 		return k, nil // fresh, or stale because the refresh failed: keep serving it
 	}
-	return publicKey{}, s.missLocked(kid)
+	return publicKey{}, s.missLocked(now, kid)
 }
 
-// missLocked is the error for a kid the cache does not hold.
-func (s *remoteKeySet) missLocked(kid string) error {
-	if !s.fetched {
+// missLocked is the error for a kid the usable cache does not hold.
+func (s *remoteKeySet) missLocked(now time.Time, kid string) error {
+	switch {
+	case !s.fetched:
 		return &ValidationError{Check: CheckKeySet, Err: ErrKeySetUnavailable, Detail: "no key set fetched yet", Cause: s.lastErr}
+	case s.tooStaleLocked(now):
+		return &ValidationError{Check: CheckKeySet, Err: ErrKeysStale,
+			Detail: fmt.Sprintf("last fetched %v ago, more than MaxKeyStaleness %v", now.Sub(s.lastSuccess).Round(time.Second), s.maxStale),
+			Cause:  s.lastErr}
 	}
 	return reject(CheckKeyID, ErrUnknownKey, fmt.Sprintf("kid %q is not in the issuer's JWKS", kid))
 }
@@ -136,7 +155,7 @@ func (s *remoteKeySet) startFetchLocked(ctx context.Context, now time.Time) chan
 			}
 		} else {
 			s.keys, s.fetched, s.lastErr = keys, true, nil
-			s.expiry = now.Add(ttl)
+			s.expiry, s.lastSuccess = now.Add(ttl), now
 		}
 		s.inflight = nil
 		s.mu.Unlock()

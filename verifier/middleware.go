@@ -117,7 +117,7 @@ func bearerToken(values []string) (token string, found bool) {
 
 func (m *middleware) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, ErrKeySetUnavailable), errors.Is(err, ErrIntrospectionUnavailable),
+	case errors.Is(err, ErrKeySetUnavailable), errors.Is(err, ErrKeysStale), errors.Is(err, ErrIntrospectionUnavailable),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		if m.logger != nil {
 			m.logger.ErrorContext(r.Context(), "verifier: cannot check the access token", "err", err)

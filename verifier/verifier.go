@@ -20,6 +20,7 @@ const (
 	DefaultMinRefetchInterval = 10 * time.Second
 	DefaultKeySetTTL          = 10 * time.Minute
 	DefaultFetchTimeout       = 10 * time.Second
+	DefaultMaxKeyStaleness    = 24 * time.Hour
 )
 
 // MaxTokenSize bounds the tokens Verify looks at; longer input is ErrMalformed
@@ -75,6 +76,16 @@ type Config struct {
 	DefaultKeySetTTL time.Duration
 	// FetchTimeout bounds one discovery plus JWKS fetch; default 10 seconds.
 	FetchTimeout time.Duration
+	// MaxKeyStaleness is how long after the last successful JWKS fetch the
+	// cached keys are still trusted; default 24 hours. While the issuer is
+	// unreachable, known keys keep verifying so that an outage of the
+	// issuer is not an outage of every API; but a key the issuer withdrew
+	// (a compromised one) would keep verifying too, for as long as the
+	// outage lasts. Past MaxKeyStaleness every token fails with
+	// ErrKeysStale (the middleware answers 503) until a fetch succeeds.
+	// A shorter value drops withdrawn keys sooner and turns a shorter
+	// issuer outage into an API outage. It must not be negative.
+	MaxKeyStaleness time.Duration
 
 	// Introspector, when set, is asked after all local checks pass, so that
 	// a revoked token is refused before it expires (ErrInactive).
@@ -107,6 +118,9 @@ func New(cfg Config) (*Verifier, error) {
 	}
 	if cfg.Audience == "" {
 		return nil, errors.New("verifier: Config.Audience is required")
+	}
+	if cfg.MaxKeyStaleness < 0 {
+		return nil, errors.New("verifier: Config.MaxKeyStaleness must not be negative")
 	}
 	if cfg.JWKSURL != "" {
 		if err := checkHTTPURL("JWKS URL", cfg.JWKSURL); err != nil {
@@ -166,6 +180,7 @@ func New(cfg Config) (*Verifier, error) {
 		minRefetch:   orDefault(cfg.MinRefetchInterval, DefaultMinRefetchInterval),
 		defaultTTL:   orDefault(cfg.DefaultKeySetTTL, DefaultKeySetTTL),
 		fetchTimeout: orDefault(cfg.FetchTimeout, DefaultFetchTimeout),
+		maxStale:     orDefault(cfg.MaxKeyStaleness, DefaultMaxKeyStaleness),
 	}
 	return v, nil
 }

@@ -160,18 +160,22 @@ func TestAuthorizationServerCLI(t *testing.T) {
 
 	srv := serveDB(t, db)
 	issuer := srv.URL + "/oauth2/" + id
-	out = mustCLI(t, "pw-pw-pw-pw\n", "token", "--issuer", issuer, "--client-id", clientID, "--client-secret", secret,
+	secretFile := filepath.Join(t.TempDir(), "client-secret")
+	if err := os.WriteFile(secretFile, []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out = mustCLI(t, "pw-pw-pw-pw\n", "token", "--issuer", issuer, "--client-id", clientID, "--client-secret-file", secretFile,
 		"--username", "fin@example.com", "--password-stdin", "--scope", "openid invoices:read")
 	var tok map[string]any
 	if err := json.Unmarshal([]byte(out), &tok); err != nil || tok["access_token"] == nil || tok["expires_in"] != float64(900) {
 		t.Fatalf("token: %v\n%s", err, out)
 	}
-	checked := mustCLI(t, "", "verify", "--issuer", issuer, "--audience", "api://billing", tok["access_token"].(string))
+	checked := mustCLI(t, tok["access_token"].(string)+"\n", "verify", "--issuer", issuer, "--audience", "api://billing")
 	if !strings.Contains(checked, `"dept": "billing"`) {
 		t.Fatalf("verify:\n%s", checked)
 	}
 	// A wrong password: the error JSON is printed and the exit status is 1.
-	out, err := runCLI(t, "wrong-wrong\n", "token", "--issuer", issuer, "--client-id", clientID, "--client-secret", secret,
+	out, err := runCLI(t, "wrong-wrong\n", "token", "--issuer", issuer, "--client-id", clientID, "--client-secret-file", secretFile,
 		"--username", "fin@example.com", "--password-stdin")
 	var ee exitError
 	if err == nil || !asExit(err, &ee) || ee.code != 1 || !strings.Contains(out, `"invalid_grant"`) {

@@ -4,16 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/latchkey/latchkey/internal/keys"
 )
 
 // lockedBuffer is an io.Writer the test reads while serve writes.
@@ -134,5 +139,43 @@ func TestServeDevPrintsAWorkingCurl(t *testing.T) {
 	}
 	if keys() != before {
 		t.Fatal("the signing keys changed across a restart")
+	}
+}
+
+// TestServeRefusesAnotherMasterKey: a server started with a master key
+// other than its database's exits non-zero at once, saying why and naming
+// where the key came from, instead of reporting ready and refusing every
+// client.
+func TestServeRefusesAnotherMasterKey(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "latchkey-dev.db")
+	_, stop := startDev(t, db, freeAddr(t)) // creates the database and its keys
+	stop()
+	other := filepath.Join(dir, "other.key")
+	if err := keys.WriteNewMasterKeyFile(other); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "--", "serve", "--db", db, "--master-key-file", other, "--addr", freeAddr(t))
+	cmd.Env = append(os.Environ(), "LATCHKEY_TEST_RUN_MAIN=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("serve with another master key still runs after 60 s; stderr:\n%s", stderr.String())
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() == 0 {
+		t.Fatalf("serve with another master key: %v, want a non-zero exit; stderr:\n%s", err, stderr.String())
+	}
+	if msg := stderr.String(); !strings.Contains(msg, "the master key is not the one this database was set up with") || !strings.Contains(msg, other) {
+		t.Fatalf("stderr does not say which key failed:\n%s", msg)
 	}
 }

@@ -22,7 +22,7 @@ func newVerifyCmd() *cobra.Command {
 		leeway, timeout           time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "verify --issuer URL --audience AUD [--cid ID]... [--scope S]... TOKEN|-",
+		Use:   "verify --issuer URL --audience AUD [--cid ID]... [--scope S]... [-]",
 		Short: "Check an access token as a resource server would and print its claims",
 		Long: `Verify an access token with the same checks a resource server makes through
 the verifier package: the issuer's discovery document and JWKS, the RS256
@@ -32,13 +32,25 @@ client id (cid) and the scopes (scp).
 On success the claims are printed as indented JSON and the exit status is 0.
 A rejected token prints "token rejected: <reason>" to standard error and exits
 with status 1; when the issuer cannot be reached to get its keys, the exit
-status is 2. TOKEN may be "-" to read it from standard input, which keeps it
-out of the shell history.`,
-		Example: `  latchkey verify --issuer http://127.0.0.1:8080/oauth2/default --audience api://default "$ACCESS_TOKEN"
+status is 2.
+
+The token is read from standard input (with no argument, or "-"): an access
+token is a bearer secret, and an argument is visible to every user in the
+process list. A token given as the argument still works for this release,
+with a warning, and will be refused in the next.`,
+		Example: `  echo "$ACCESS_TOKEN" | latchkey verify --issuer http://127.0.0.1:8080/oauth2/default --audience api://default
   echo "$ACCESS_TOKEN" | latchkey verify --issuer http://127.0.0.1:8080/oauth2/default --scope openid -`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			token, err := readToken(args[0], cmd.InOrStdin())
+			arg := "-"
+			if len(args) == 1 {
+				arg = args[0]
+			}
+			if arg != "-" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "Passing the token as an argument is deprecated: it is visible to every user in the process list, "+
+					"and will be refused in the next release; pipe it in on standard input")
+			}
+			token, err := readToken(arg, cmd.InOrStdin())
 			if err != nil {
 				return err
 			}

@@ -34,7 +34,7 @@ func TestVerifyCmd(t *testing.T) {
 	base := []string{"--issuer", iss.Issuer(), "--audience", iss.Audience()}
 
 	t.Run("valid token prints the claims", func(t *testing.T) {
-		out, errOut, err := runVerify(t, "", append(base, "--cid", iss.ClientID(), "--scope", "messages:read", token)...)
+		out, errOut, err := runVerify(t, token+"\n", append(base, "--cid", iss.ClientID(), "--scope", "messages:read")...)
 		if err != nil || errOut != "" {
 			t.Fatalf("err %v, stderr %q", err, errOut)
 		}
@@ -55,19 +55,26 @@ func TestVerifyCmd(t *testing.T) {
 			t.Errorf("err %v, out %s", err, out)
 		}
 	})
+	t.Run("token as an argument warns", func(t *testing.T) {
+		out, errOut, err := runVerify(t, "", append(base, token)...)
+		if err != nil || !strings.Contains(out, `"sub": "ada@example.com"`) || !strings.Contains(errOut, "process list") {
+			t.Errorf("err %v, out %s, stderr %q", err, out, errOut)
+		}
+	})
 	rejected := []struct {
 		name, reason string
+		token        string
 		args         []string
 	}{
-		{"missing scope", "scp check failed", append(base, "--scope", "admin", token)},
-		{"other client", "cid check failed", append(base, "--cid", "0oaother", token)},
-		{"wrong audience", "aud check failed", []string{"--issuer", iss.Issuer(), "--audience", "api://other", token}},
-		{"expired", "exp check failed", append(base, iss.AccessToken(verifiertest.WithLifetime(-time.Hour)))},
-		{"garbage", "format check failed", append(base, "garbage")},
+		{"missing scope", "scp check failed", token, append(base, "--scope", "admin")},
+		{"other client", "cid check failed", token, append(base, "--cid", "0oaother")},
+		{"wrong audience", "aud check failed", token, []string{"--issuer", iss.Issuer(), "--audience", "api://other"}},
+		{"expired", "exp check failed", iss.AccessToken(verifiertest.WithLifetime(-time.Hour)), base},
+		{"garbage", "format check failed", "garbage", base},
 	}
 	for _, tt := range rejected {
 		t.Run(tt.name, func(t *testing.T) {
-			out, errOut, err := runVerify(t, "", tt.args...)
+			out, errOut, err := runVerify(t, tt.token+"\n", tt.args...)
 			var ee exitError
 			if !errors.As(err, &ee) || ee.code != 1 {
 				t.Fatalf("err = %v, want exit status 1", err)
@@ -80,14 +87,14 @@ func TestVerifyCmd(t *testing.T) {
 	t.Run("issuer down", func(t *testing.T) {
 		down := verifiertest.NewIssuer(t)
 		down.SetDown(true)
-		_, errOut, err := runVerify(t, "", "--issuer", down.Issuer(), down.AccessToken())
+		_, errOut, err := runVerify(t, down.AccessToken()+"\n", "--issuer", down.Issuer())
 		var ee exitError
 		if !errors.As(err, &ee) || ee.code != 2 || !strings.HasPrefix(errOut, "cannot check the token: ") {
 			t.Errorf("err %v, stderr %q", err, errOut)
 		}
 	})
 	t.Run("flags", func(t *testing.T) {
-		if _, _, err := runVerify(t, "", token); err == nil || !strings.Contains(err.Error(), "issuer") {
+		if _, _, err := runVerify(t, token+"\n"); err == nil || !strings.Contains(err.Error(), "issuer") {
 			t.Errorf("without --issuer: err = %v", err)
 		}
 		if _, _, err := runVerify(t, "", append(base, "-")...); err == nil {

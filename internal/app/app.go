@@ -135,6 +135,10 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	if err := proveMasterKey(ctx, st, a.Keys, mk, masterKeySource(cfg)); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -166,13 +170,22 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 	minter := &token.Minter{Keys: km, Now: now, IDP: orgID}
 	rec := events.NewRecorder(events.RecorderConfig{Store: st, Logger: logger, Now: now})
 	oa := &oauth.Server{Store: st, Policy: pol, Hasher: hasher, Secrets: sec, Minter: minter, Logger: logger, Now: now, Realm: "Latchkey",
-		Sealer: sealer, ClientJWKS: oauth.NewRemoteJWKS(oauth.RemoteJWKSConfig{Now: now}), Events: rec}
+		Sealer: sealer, ClientJWKS: oauth.NewRemoteJWKS(oauth.RemoteJWKSConfig{Now: now, AllowInsecure: cfg.Clients.AllowInsecureJWKSURI}), Events: rec}
 	g, err := newGuard(cfg.LoginProtection, st, hasher, rec, logger, now)
 	if err != nil {
 		return nil, err
 	}
 	oa.Guard = g
 	oi := &oidc.Handlers{Policy: pol, Keys: km, Logger: logger, JWKSMaxAge: cfg.Tokens.JWKSMaxAge.Duration}
+	check, err := keyCheckValue(masterKey)
+	if err != nil {
+		return nil, err
+	}
+	readiness := []httpapi.Check{
+		{Name: CheckStore, Run: st.Ping},
+		{Name: CheckMasterKey, Run: func(ctx context.Context) error { return checkMasterKey(ctx, st, check) }},
+		{Name: CheckSigningKeys, Run: func(ctx context.Context) error { return checkSigningKeys(ctx, st, km) }},
+	}
 	verifier := &token.Verifier{Keys: km, Now: now}
 	lc := &oauth.Lifecycle{Server: oa, Verifier: verifier}
 	ui := &oidc.UserInfo{Policy: pol, Store: st, Verifier: verifier, Logger: logger, Realm: oa.Realm,
@@ -194,12 +207,12 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 	return &App{
 		Config: cfg, Logger: logger, Store: st, Hasher: hasher, Keys: km, Policy: pol, Now: now,
 		Provision: &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Sealer: sealer, Now: now,
-			PasswordPolicy: &pwPolicy, Events: rec},
+			PasswordPolicy: &pwPolicy, Events: rec, AllowInsecureJWKSURI: cfg.Clients.AllowInsecureJWKSURI},
 		OAuth:    oa,
 		Guard:    g,
 		Events:   rec,
 		UserInfo: ui,
-		Handler:  httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Store: st, Logger: logger}),
+		Handler:  httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Readiness: readiness, Logger: logger}),
 	}, nil
 }
 

@@ -50,6 +50,19 @@ type Config struct {
 	// request is attributed to (docs/security.md).
 	LoginProtection LoginProtection `yaml:"login_protection"`
 	Events          Events          `yaml:"events"`
+	// Clients configures how clients are checked.
+	Clients Clients `yaml:"clients"`
+}
+
+// Clients configures client registration and authentication.
+type Clients struct {
+	// AllowInsecureJWKSURI lets a private_key_jwt client's jwks_uri use
+	// plain http and name loopback or private (RFC 1918, RFC 4193) hosts.
+	// For development and tests only: it opens server-side request
+	// forgery toward the local network. Link-local addresses (the cloud
+	// metadata address), multicast and unspecified addresses stay refused.
+	// Default false; `serve --dev` does not turn it on.
+	AllowInsecureJWKSURI bool `yaml:"allow_insecure_jwks_uri"`
 }
 
 // LoginProtection configures the login guard (package guard).

@@ -33,7 +33,7 @@ func TestDefaultsValidate(t *testing.T) {
 	}
 	if c.BaseURL != "http://127.0.0.1:8080" || c.DB != "latchkey.db" || c.Tokens.AccessTokenLifetime.Duration != time.Hour ||
 		c.Password.MemoryKiB != 19456 || c.Keys.PublishExpiredFor.Duration != 24*time.Hour+time.Hour+5*time.Minute ||
-		c.Events.Retention.Duration != 2160*time.Hour {
+		c.Events.Retention.Duration != 2160*time.Hour || c.Clients.AllowInsecureJWKSURI {
 		t.Fatalf("defaults %+v", c)
 	}
 }
@@ -47,6 +47,7 @@ db: /var/lib/latchkey/latchkey.db
 log: {level: debug, format: json}
 tokens:
   access_token_lifetime: 30m
+clients: {allow_insecure_jwks_uri: true}
 setup:
   groups: [{name: Finance}]
 `)
@@ -59,7 +60,7 @@ setup:
 	}
 	if c.Addr != "0.0.0.0:9000" || c.BaseURL != "https://auth.example.com" || c.DB != "/tmp/other.db" || c.Log.Format != "json" ||
 		c.Tokens.AccessTokenLifetime.Duration != 30*time.Minute || c.Tokens.IDTokenLifetime.Duration != 15*time.Minute ||
-		len(c.Setup.Groups) != 1 {
+		len(c.Setup.Groups) != 1 || !c.Clients.AllowInsecureJWKSURI {
 		t.Fatalf("%+v", c)
 	}
 }

@@ -19,6 +19,8 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 
+	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/provision"
 )
 
@@ -126,7 +128,9 @@ func TestClientSecretJWT(t *testing.T) {
 }
 
 func TestPrivateKeyJWT(t *testing.T) {
-	e := newEnv(t)
+	// The client's JWKS is served over http on loopback: only the
+	// development setting lets a jwks_uri reach it.
+	e := newEnvConfig(t, func(c *config.Config) { c.Clients.AllowInsecureJWKSURI = true }, app.Options{}, nil)
 	ctx := context.Background()
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {

@@ -64,6 +64,12 @@ func TestHealth(t *testing.T) {
 			t.Fatalf("%s: %d %s", p, r.status, r.raw)
 		}
 	}
+	// /readyz says what it checked: the store answers, the master key is
+	// the database's, the ACTIVE signing keys unseal.
+	r := e.get(e.srv.URL + "/readyz")
+	if checks, _ := r.body["checks"].(map[string]any); len(checks) != 3 || checks["store"] != "ok" || checks["master_key"] != "ok" || checks["signing_keys"] != "ok" {
+		t.Fatalf("/readyz checks: %s", r.raw)
+	}
 	if r := e.get(e.srv.URL + "/nowhere"); r.status != 404 || r.body["errorCode"] != "E0000007" {
 		t.Fatalf("unknown path: %d %s", r.status, r.raw)
 	}

@@ -20,13 +20,13 @@ func TestFairAdmissionUnderFlood(t *testing.T) {
 	if testing.Short() {
 		t.Skip("hashes at full cost")
 	}
-	e := newEnvConfig(t, app.Options{}, func(c *config.Config) {
+	e := newEnvConfig(t, func(c *config.Config) {
 		// Real hashing cost and a small pool, so the flood saturates it.
 		c.Password.MemoryKiB, c.Password.Iterations = 19*1024, 2
 		c.Password.Workers, c.Password.Queue = 1, 8
 		c.LoginProtection.RateLimits.Username.Requests = 0
 		c.LoginProtection.RateLimits.Source.Requests = 0
-	}, nil)
+	}, app.Options{}, nil)
 
 	stop := make(chan struct{})
 	var flooders sync.WaitGroup

@@ -94,12 +94,12 @@ func newEnv(t testing.TB) *env {
 // when set, may change the app before it serves its first request.
 func newEnvWith(t testing.TB, opts app.Options, configure func(*app.App)) *env {
 	t.Helper()
-	return newEnvConfig(t, opts, nil, configure)
+	return newEnvConfig(t, nil, opts, configure)
 }
 
-// newEnvConfig is newEnvWith with a change to the test configuration
-// before the app is built.
-func newEnvConfig(t testing.TB, opts app.Options, edit func(*config.Config), configure func(*app.App)) *env {
+// newEnvConfig is newEnvWith whose config edit, when set, changes the
+// test config before the server starts.
+func newEnvConfig(t testing.TB, edit func(*config.Config), opts app.Options, configure func(*app.App)) *env {
 	t.Helper()
 	cfg := testConfig(t, t.TempDir())
 	if edit != nil {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -64,26 +65,28 @@ func TestRestartKeepsEverything(t *testing.T) {
 	verifyJWT(t, e2, before.body["access_token"].(string))
 }
 
-// TestWrongMasterKeyRefusesToSign: a sealed key cannot be used with another
-// master key, and the failure is a server_error without detail.
-func TestWrongMasterKeyRefusesToSign(t *testing.T) {
+// TestWrongMasterKeyFailsAtStart: a server given another master key than
+// its database's does not start (it used to report ready and answer every
+// confidential client 401 and a public one 500); the error names where the
+// key came from, never the key.
+func TestWrongMasterKeyFailsAtStart(t *testing.T) {
 	dir := t.TempDir()
 	cfg := testConfig(t, dir)
 	srv, a := startApp(t, cfg)
-	c, secret, _ := a.Provision.CreateClient(context.Background(), provision.ClientInput{Name: "app"})
-	_, _ = a.Provision.CreateUser(context.Background(), provision.UserInput{Login: "u@example.com", Password: "password1"})
+	if _, _, err := a.Provision.CreateClient(context.Background(), provision.ClientInput{Name: "app"}); err != nil {
+		t.Fatal(err)
+	}
 	srv.Close()
 	a.Close()
 	cfg.MasterKeyFile = ""
 	cfg.MasterKey = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
-	srv2, _ := startApp(t, cfg)
-	e := &env{t: t, srv: srv2}
-	r := e.post(srv2.URL+"/oauth2/default/v1/token", "grant_type=password&username=u%40example.com&password=password1&scope=openid",
-		map[string]string{"Authorization": basic(c.ID, secret)})
-	// The client secret hash is keyed by the master key too, so the client
-	// no longer authenticates; nothing is signed with a key it cannot open.
-	if r.status != 401 || r.body["error"] != "invalid_client" {
-		t.Fatalf("%d %s", r.status, r.raw)
+	a2, err := app.Open(context.Background(), cfg, app.Options{})
+	if err == nil {
+		a2.Close()
+		t.Fatal("Open with another master key succeeded")
+	}
+	if !errors.Is(err, app.ErrWrongMasterKey) || !strings.Contains(err.Error(), "LATCHKEY_MASTER_KEY") || strings.Contains(err.Error(), cfg.MasterKey) {
+		t.Fatalf("Open with another master key: %v", err)
 	}
 }
 

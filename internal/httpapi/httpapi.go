@@ -16,9 +16,11 @@ import (
 	"github.com/latchkey/latchkey/internal/reqlog"
 )
 
-// Pinger reports whether a dependency can serve (the store).
-type Pinger interface {
-	Ping(ctx context.Context) error
+// Check is one readiness check: Run reports whether what Name names can
+// serve. /readyz runs every check and reports each.
+type Check struct {
+	Name string
+	Run  func(ctx context.Context) error
 }
 
 // Deps are the handlers and services the routes need.
@@ -27,7 +29,9 @@ type Deps struct {
 	Lifecycle *oauth.Lifecycle // introspection and revocation
 	OIDC      *oidc.Handlers
 	UserInfo  *oidc.UserInfo
-	Store     Pinger
+	// Readiness are the checks of /readyz, in the order reported; the
+	// first failing one names the status.
+	Readiness []Check
 	Logger    *slog.Logger
 }
 
@@ -58,17 +62,47 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := d.Store.Ping(ctx); err != nil {
-			d.Logger.WarnContext(r.Context(), "readiness check failed", "err", err)
-			writeStatus(w, http.StatusServiceUnavailable, "store unavailable")
-			return
-		}
-		writeStatus(w, http.StatusOK, "ok")
+		writeReadiness(w, readiness(ctx, d.Readiness, d.Logger))
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+truncate(r.URL.Path, 128)+" (Endpoint)")
 	})
 	return withRequestID(withRecovery(withAccessLog(mux, d.Logger), d.Logger))
+}
+
+// readinessReport is the /readyz body: status is "ok" or "{check}
+// unavailable" for the first failing check; checks maps each check to "ok"
+// or "failed" (the detail goes to the log only).
+type readinessReport struct {
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks"`
+}
+
+func readiness(ctx context.Context, checks []Check, logger *slog.Logger) readinessReport {
+	rep := readinessReport{Status: "ok", Checks: make(map[string]string, len(checks))}
+	for _, c := range checks {
+		if err := c.Run(ctx); err != nil {
+			logger.WarnContext(ctx, "readiness check failed", "check", c.Name, "err", err)
+			rep.Checks[c.Name] = "failed"
+			if rep.Status == "ok" {
+				rep.Status = c.Name + " unavailable"
+			}
+			continue
+		}
+		rep.Checks[c.Name] = "ok"
+	}
+	return rep
+}
+
+func writeReadiness(w http.ResponseWriter, rep readinessReport) {
+	code := http.StatusOK
+	if rep.Status != "ok" {
+		code = http.StatusServiceUnavailable
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(rep)
 }
 
 func writeStatus(w http.ResponseWriter, code int, status string) {

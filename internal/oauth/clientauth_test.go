@@ -103,7 +103,7 @@ func newAuthFixture(t testing.TB) *authFixture {
 	}
 	f := &authFixture{st: st, rsaKey: testRSAKey, ecKey: testECKey, secret: ids.Secret(32), basicPass: ids.Secret(32),
 		s: &Server{Store: st, Secrets: hasher, Sealer: sealer, Realm: "Latchkey", Policy: &policy.Engine{BaseURL: "https://auth.example.com"},
-			ClientJWKS: NewRemoteJWKS(RemoteJWKSConfig{})}}
+			ClientJWKS: NewRemoteJWKS(RemoteJWKSConfig{AllowInsecure: true})}}
 	mk2 := func(method string, mod func(*store.Client)) store.Client {
 		c := store.Client{ID: ids.New(ids.Client), Name: method, TokenEndpointAuthMethod: method, GrantTypes: []string{"password"},
 			Status: store.StatusActive, CreatedAt: time.Now(), UpdatedAt: time.Now()}

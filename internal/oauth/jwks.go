@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 
@@ -139,9 +139,12 @@ func parseClientJWK(raw json.RawMessage) (clientKey, error) {
 }
 
 // ValidateJWKSURI checks the JWKS URL of a private_key_jwt client: an
-// absolute https URL without credentials or fragment; http is allowed only
-// for a loopback host (development and tests).
-func ValidateJWKSURI(s string) error {
+// absolute https URL without credentials or fragment, whose host is not
+// "localhost" nor an address RemoteJWKS would refuse to dial. With
+// allowInsecure (clients.allow_insecure_jwks_uri, development and tests
+// only), http and loopback or private hosts are accepted too. The check at
+// dial time is the one that counts: a name may resolve to anything later.
+func ValidateJWKSURI(s string, allowInsecure bool) error {
 	if len(s) > maxJWKSURILength {
 		return fmt.Errorf("JWKS URI longer than %d characters", maxJWKSURILength)
 	}
@@ -158,19 +161,19 @@ func ValidateJWKSURI(s string) error {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !isLoopback(u.Hostname()) {
-			return fmt.Errorf("JWKS URI %q: http is allowed only for a loopback host; use https", s)
+		if !allowInsecure {
+			return fmt.Errorf("JWKS URI %q: the scheme must be https (http only with clients.allow_insecure_jwks_uri, for development)", s)
 		}
 	default:
 		return fmt.Errorf("JWKS URI %q: the scheme must be https", s)
 	}
-	return nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
+	host := u.Hostname()
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if err := checkAddr(ip, allowInsecure); err != nil {
+			return fmt.Errorf("JWKS URI %q: %w", s, err)
+		}
+	} else if !allowInsecure && (strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost")) {
+		return fmt.Errorf("JWKS URI %q: a loopback host is allowed only with clients.allow_insecure_jwks_uri", s)
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return nil
 }

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -15,9 +16,18 @@ import (
 
 // RemoteJWKSConfig tunes a RemoteJWKS; zero fields take the defaults.
 type RemoteJWKSConfig struct {
-	// HTTPClient fetches the key sets; its Timeout is replaced by Timeout.
-	// Default: a client that follows at most 3 redirects.
-	HTTPClient *http.Client
+	// AllowInsecure permits http URLs and loopback and private (RFC 1918,
+	// RFC 4193) addresses, for development and tests only. Link-local
+	// (the cloud metadata address), multicast and unspecified addresses
+	// stay refused. Config: clients.allow_insecure_jwks_uri.
+	AllowInsecure bool
+	// Resolver resolves the URL's host (default net.DefaultResolver).
+	Resolver Resolver
+	// Dial connects to an address once it was checked (default a
+	// net.Dialer whose Control checks the address again).
+	Dial DialFunc
+	// RootCAs verify the servers' certificates (default the system's).
+	RootCAs *x509.CertPool
 	// Timeout bounds one fetch (default 5 seconds).
 	Timeout time.Duration
 	// MinTTL is the floor of the time a fetched set is cached, whatever its
@@ -48,6 +58,13 @@ type RemoteJWKSConfig struct {
 // closed. At most one fetch per URL is in flight; it runs with the
 // caller's context values but not its cancellation, bounded by Timeout, so
 // that a caller giving up does not fail the others waiting for it.
+//
+// A jwks_uri is chosen by whoever registers the client, so every fetch is
+// guarded against server-side request forgery (jwks_dial.go): https only,
+// public addresses only, checked on the address dialled, no proxy, and
+// redirects only on the same host over https. Callers fetch only for an
+// active private_key_jwt client named by an assertion that passed the
+// claim checks (checkAssertion).
 type RemoteJWKS struct {
 	client *http.Client
 	cfg    RemoteJWKSConfig
@@ -84,20 +101,11 @@ func NewRemoteJWKS(cfg RemoteJWKSConfig) *RemoteJWKS {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	client := &http.Client{}
-	if cfg.HTTPClient != nil {
-		c := *cfg.HTTPClient
-		client = &c
+	client := &http.Client{
+		Transport:     newJWKSTransport(cfg),
+		CheckRedirect: checkRedirect(cfg.AllowInsecure),
+		Timeout:       cfg.Timeout,
 	}
-	if client.CheckRedirect == nil {
-		client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 3 {
-				return errors.New("more than 3 redirects")
-			}
-			return nil
-		}
-	}
-	client.Timeout = cfg.Timeout
 	return &RemoteJWKS{client: client, cfg: cfg, sets: map[string]*remoteSet{}}
 }
 
@@ -107,8 +115,8 @@ var errUnknownKid = errors.New("no key with this kid in the client's JWKS")
 // keys returns the keys of the set at u named kid (all keys when kid is
 // empty), fetching the set when it is stale or lacks kid.
 func (r *RemoteJWKS) keys(ctx context.Context, u, kid string) ([]clientKey, error) {
-	if !isHTTPURL(u) {
-		return nil, fmt.Errorf("JWKS URI %q is not an absolute http(s) URL", truncate(u, 200))
+	if !r.fetchable(u) {
+		return nil, fmt.Errorf("JWKS URI %q is not an absolute https URL", truncate(u, 200))
 	}
 	r.mu.Lock()
 	e := r.entryLocked(u)
@@ -271,9 +279,9 @@ func (r *RemoteJWKS) ttl(cacheControl []string) time.Duration {
 	return min(max(ttl, r.cfg.MinTTL), r.cfg.MaxTTL)
 }
 
-// isHTTPURL accepts absolute http and https URLs: what is fetched, even if
-// a record was written without ValidateJWKSURI.
-func isHTTPURL(s string) bool {
+// fetchable accepts absolute https URLs, and http ones with AllowInsecure:
+// what is fetched, even if a record was written without ValidateJWKSURI.
+func (r *RemoteJWKS) fetchable(s string) bool {
 	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+	return err == nil && u.Host != "" && (u.Scheme == "https" || (r.cfg.AllowInsecure && u.Scheme == "http"))
 }

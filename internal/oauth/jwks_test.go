@@ -72,24 +72,39 @@ func TestValidateClientJWKS(t *testing.T) {
 
 func TestValidateJWKSURI(t *testing.T) {
 	t.Parallel()
-	for u, ok := range map[string]bool{
-		"https://client.example.com/.well-known/jwks.json": true,
-		"https://client.example.com:8443/jwks":             true,
-		"http://127.0.0.1:9999/jwks":                       true,
-		"http://[::1]/jwks":                                true,
-		"http://localhost/jwks":                            true,
-		"http://client.example.com/jwks":                   false,
-		"http://10.0.0.1/jwks":                             false,
-		"ftp://client.example.com/jwks":                    false,
-		"file:///etc/passwd":                               false,
-		"/jwks":                                            false,
-		"https:///jwks":                                    false,
-		"https://user:pw@client.example.com/jwks":          false,
-		"https://client.example.com/jwks#frag":             false,
-		"https://client.example.com/" + strings.Repeat("a", maxJWKSURILength): false,
+	for _, tc := range []struct {
+		uri           string
+		strict, devOK bool
+	}{
+		{"https://client.example.com/.well-known/jwks.json", true, true},
+		{"https://client.example.com:8443/jwks", true, true},
+		{"https://8.8.8.8/jwks", true, true},
+		{"http://127.0.0.1:9999/jwks", false, true},
+		{"http://[::1]/jwks", false, true},
+		{"http://localhost/jwks", false, true},
+		{"https://localhost/jwks", false, true},
+		{"https://127.0.0.1/jwks", false, true},
+		{"https://10.0.0.1/jwks", false, true},
+		{"https://[fd00::1]/jwks", false, true},
+		{"http://client.example.com/jwks", false, true},
+		{"https://169.254.169.254/latest/meta-data", false, false},
+		{"https://[fe80::1]/jwks", false, false},
+		{"https://100.64.0.1/jwks", false, false},
+		{"https://0.0.0.0/jwks", false, false},
+		{"https://224.0.0.1/jwks", false, false},
+		{"ftp://client.example.com/jwks", false, false},
+		{"file:///etc/passwd", false, false},
+		{"/jwks", false, false},
+		{"https:///jwks", false, false},
+		{"https://user:pw@client.example.com/jwks", false, false},
+		{"https://client.example.com/jwks#frag", false, false},
+		{"https://client.example.com/" + strings.Repeat("a", maxJWKSURILength), false, false},
 	} {
-		if err := ValidateJWKSURI(u); (err == nil) != ok {
-			t.Errorf("%s: %v, want ok=%v", u, err, ok)
+		if err := ValidateJWKSURI(tc.uri, false); (err == nil) != tc.strict {
+			t.Errorf("%s: %v, want ok=%v", truncate(tc.uri, 60), err, tc.strict)
+		}
+		if err := ValidateJWKSURI(tc.uri, true); (err == nil) != tc.devOK {
+			t.Errorf("%s with allow_insecure_jwks_uri: %v, want ok=%v", truncate(tc.uri, 60), err, tc.devOK)
 		}
 	}
 }
@@ -154,7 +169,7 @@ func TestRemoteJWKSCaching(t *testing.T) {
 	setAB := string(publicJWKS(t, map[string]any{"a": &testRSAKey.PublicKey, "b": &testECKey.PublicKey}))
 	srv := newJWKSServer(t, setA, "public, max-age=600")
 	clock := &fakeClock{t: time.Unix(1_800_000_000, 0)}
-	r := NewRemoteJWKS(RemoteJWKSConfig{Now: clock.Now})
+	r := NewRemoteJWKS(RemoteJWKSConfig{AllowInsecure: true, Now: clock.Now})
 	ctx := context.Background()
 	lookup := func(kid string) error {
 		_, err := r.keys(ctx, srv.URL, kid)
@@ -200,7 +215,7 @@ func TestRemoteJWKSCaching(t *testing.T) {
 
 func TestRemoteJWKSTTL(t *testing.T) {
 	t.Parallel()
-	r := NewRemoteJWKS(RemoteJWKSConfig{})
+	r := NewRemoteJWKS(RemoteJWKSConfig{AllowInsecure: true})
 	for cc, want := range map[string]time.Duration{
 		"":                        time.Hour,
 		"max-age=600":             10 * time.Minute,
@@ -231,7 +246,7 @@ func TestRemoteJWKSRefusals(t *testing.T) {
 	hang := newJWKSServer(t, "", "")
 	hang.block = make(chan struct{})
 	t.Cleanup(func() { close(hang.block) })
-	r := NewRemoteJWKS(RemoteJWKSConfig{Timeout: 200 * time.Millisecond})
+	r := NewRemoteJWKS(RemoteJWKSConfig{AllowInsecure: true, Timeout: 200 * time.Millisecond})
 	for name, u := range map[string]string{
 		"body too large": big.URL, "status 404": notFound.URL, "not a JWKS": garbage.URL, "timeout": hang.URL,
 		"file scheme": "file:///etc/passwd", "relative": "/jwks", "gopher": "gopher://127.0.0.1/",
@@ -251,7 +266,7 @@ func TestRemoteJWKSOneFetchInFlight(t *testing.T) {
 	t.Parallel()
 	srv := newJWKSServer(t, string(publicJWKS(t, map[string]any{"a": &testRSAKey.PublicKey})), "")
 	srv.block = make(chan struct{})
-	r := NewRemoteJWKS(RemoteJWKSConfig{})
+	r := NewRemoteJWKS(RemoteJWKSConfig{AllowInsecure: true})
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for range 8 {
@@ -283,7 +298,7 @@ func TestRemoteJWKSCallerCancelDoesNotFailOthers(t *testing.T) {
 	t.Parallel()
 	srv := newJWKSServer(t, string(publicJWKS(t, map[string]any{"a": &testRSAKey.PublicKey})), "")
 	srv.block = make(chan struct{})
-	r := NewRemoteJWKS(RemoteJWKSConfig{})
+	r := NewRemoteJWKS(RemoteJWKSConfig{AllowInsecure: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {

@@ -64,7 +64,10 @@ func TestCreateClientAuthMethods(t *testing.T) {
 		{name: "secret jwt, short secret", in: provision.ClientInput{AuthMethod: "client_secret_jwt", Secret: long[1:]}, errSubstr: "32 to 256"},
 		{name: "private key jwt, inline", in: provision.ClientInput{AuthMethod: "private_key_jwt", JWKS: jwks}, ok: true},
 		{name: "private key jwt, uri", in: provision.ClientInput{AuthMethod: "private_key_jwt", JWKSURI: "https://client.example.com/jwks.json"}, ok: true},
-		{name: "private key jwt, loopback http uri", in: provision.ClientInput{AuthMethod: "private_key_jwt", JWKSURI: "http://127.0.0.1:8081/jwks"}, ok: true},
+		{name: "private key jwt, loopback http uri", in: provision.ClientInput{AuthMethod: "private_key_jwt", JWKSURI: "http://127.0.0.1:8081/jwks"}, errSubstr: "https"},
+		{name: "private key jwt, loopback https uri", in: provision.ClientInput{AuthMethod: "private_key_jwt", JWKSURI: "https://127.0.0.1:8081/jwks"}, errSubstr: "not a public"},
+		{name: "private key jwt, metadata address", in: provision.ClientInput{AuthMethod: "private_key_jwt", JWKSURI: "https://169.254.169.254/latest"}, errSubstr: "not a public"},
+		{name: "private key jwt, localhost", in: provision.ClientInput{AuthMethod: "private_key_jwt", JWKSURI: "https://localhost/jwks"}, errSubstr: "loopback"},
 		{name: "private key jwt, http uri", in: provision.ClientInput{AuthMethod: "private_key_jwt", JWKSURI: "http://client.example.com/jwks"}, errSubstr: "https"},
 		{name: "private key jwt, both", in: provision.ClientInput{AuthMethod: "private_key_jwt", JWKS: jwks, JWKSURI: "https://client.example.com/jwks"}, errSubstr: "not both"},
 		{name: "private key jwt, neither", in: provision.ClientInput{AuthMethod: "private_key_jwt"}, errSubstr: "needs a JWKS"},
@@ -115,5 +118,27 @@ func TestCreateClientAuthMethods(t *testing.T) {
 				t.Fatalf("stored %+v", stored)
 			}
 		})
+	}
+}
+
+// TestCreateClientInsecureJWKSURI: the development setting admits http
+// and loopback jwks_uri hosts, never the link-local metadata address.
+func TestCreateClientInsecureJWKSURI(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	s.AllowInsecureJWKSURI = true
+	for u, ok := range map[string]bool{
+		"http://127.0.0.1:8081/jwks":      true,
+		"http://localhost:8081/jwks":      true,
+		"https://10.1.2.3/jwks":           true,
+		"http://169.254.169.254/latest":   false,
+		"http://[fe80::1]/jwks":           false,
+		"http://0.0.0.0/jwks":             false,
+		"gopher://client.example.com/jwk": false,
+	} {
+		_, _, err := s.CreateClient(context.Background(), provision.ClientInput{Name: "dev", AuthMethod: "private_key_jwt", JWKSURI: u})
+		if (err == nil) != ok {
+			t.Errorf("%s: %v, want ok=%v", u, err, ok)
+		}
 	}
 }

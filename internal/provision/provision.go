@@ -38,7 +38,10 @@ type Service struct {
 	// Events, when set, receives the audit trail of what operators do to
 	// users (an unlock, …).
 	Events events.Sink
-	Now    func() time.Time
+	// AllowInsecureJWKSURI accepts http and loopback or private jwks_uri
+	// hosts (clients.allow_insecure_jwks_uri; development and tests only).
+	AllowInsecureJWKSURI bool
+	Now                  func() time.Time
 }
 
 // ErrInvalid wraps every validation failure; the message says what is wrong.
@@ -196,7 +199,7 @@ func (s *Service) CreateClient(ctx context.Context, in ClientInput) (store.Clien
 		// RFC 6749 section 4.4: only confidential clients use client_credentials.
 		return store.Client{}, "", invalid("a public client (auth method none) cannot use the client_credentials grant")
 	}
-	if err := checkClientKeys(method, in.JWKS, in.JWKSURI); err != nil {
+	if err := checkClientKeys(method, in.JWKS, in.JWKSURI, s.AllowInsecureJWKSURI); err != nil {
 		return store.Client{}, "", err
 	}
 	secret, err := clientSecret(method, in.Secret)
@@ -268,7 +271,7 @@ func clientSecret(method, given string) (string, error) {
 
 // checkClientKeys validates the key set of a private_key_jwt client and
 // refuses one for the other methods.
-func checkClientKeys(method string, jwks []byte, jwksURI string) error {
+func checkClientKeys(method string, jwks []byte, jwksURI string, allowInsecure bool) error {
 	if method != oauth.AuthPrivateKeyJWT {
 		if len(jwks) > 0 || jwksURI != "" {
 			return invalid("a JWKS or JWKS URI is only for private_key_jwt clients")
@@ -283,7 +286,7 @@ func checkClientKeys(method string, jwks []byte, jwksURI string) error {
 			return invalid("JWKS: %v", err)
 		}
 	case jwksURI != "":
-		if err := oauth.ValidateJWKSURI(jwksURI); err != nil {
+		if err := oauth.ValidateJWKSURI(jwksURI, allowInsecure); err != nil {
 			return invalid("%v", err)
 		}
 	default:

@@ -170,6 +170,7 @@ type Store interface {
 	Directory
 	LoginCounters
 	Events
+	Meta
 }
 
 // AuthServers stores authorization servers.

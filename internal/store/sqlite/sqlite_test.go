@@ -264,3 +264,4 @@ func TestChildProcess(t *testing.T) {
 		}
 	}
 }
+

@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Directory", directoryTests},
 		{"LoginCounters", loginCounterTests},
 		{"Events", eventTests},
+		{"Meta", metaTests},
 		{"Concurrency", concurrencyTests},
 	}
 	for _, g := range groups {

@@ -1,0 +1,23 @@
+package main
+
+import (
+	"os"
+	"testing"
+)
+
+// TestMain lets a test run this very binary as the latchkey command (with
+// LATCHKEY_TEST_RUN_MAIN=1 and the command's arguments after "--"), to see
+// its exit status and its stderr as a user would.
+func TestMain(m *testing.M) {
+	if os.Getenv("LATCHKEY_TEST_RUN_MAIN") == "1" {
+		for i, a := range os.Args {
+			if a == "--" {
+				os.Args = append([]string{"latchkey"}, os.Args[i+1:]...)
+				break
+			}
+		}
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
