@@ -39,6 +39,15 @@ type Config struct {
 	// claims and policies; serve applies it at every start (package setup).
 	Setup setup.Setup `yaml:"setup"`
 	Keys  Keys        `yaml:"keys"`
+	CORS  CORS        `yaml:"cors"`
+}
+
+// CORS configures cross-origin requests from browsers.
+type CORS struct {
+	// TrustedOrigins are the web origins ("https://app.example.com") whose
+	// scripts may call the keys, discovery, userinfo, introspection and
+	// revocation endpoints. None by default: no CORS answers at all.
+	TrustedOrigins []string `yaml:"trusted_origins"`
 }
 
 // Log configures logging.
@@ -212,8 +221,27 @@ func (c *Config) Validate() error {
 	if c.Password.Workers < 0 || c.Password.Queue < 0 {
 		errs = append(errs, errors.New("password: workers and queue must not be negative"))
 	}
+	for _, o := range c.CORS.TrustedOrigins {
+		if err := ValidateOrigin(o); err != nil {
+			errs = append(errs, fmt.Errorf("cors.trusted_origins: %w", err))
+		}
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// ValidateOrigin checks that o is a web origin as a browser sends it in
+// an Origin header (RFC 6454 section 6.1): an http or https scheme and a
+// host, with an optional port, and nothing else (no path, not even "/"),
+// in ASCII as browsers send it.
+func ValidateOrigin(o string) error {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" || u.User != nil ||
+		u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.HasSuffix(o, "#") ||
+		u.Hostname() == "" || strings.HasSuffix(u.Host, ":") || strings.IndexFunc(o, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+		return fmt.Errorf("%q must be an absolute http(s) origin such as https://app.example.com, without a path, its host in ASCII (punycode)", o)
 	}
 	return nil
 }

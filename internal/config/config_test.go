@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -81,12 +82,31 @@ func TestUnknownKeysAndBadValues(t *testing.T) {
 		func(c *Config) { c.Password.Iterations = 0 },
 		func(c *Config) { c.Password.Workers = -1 },
 	}
+	for _, o := range []string{"", "app.example.com", "https://", "https://app.example.com/", "https://app.example.com/app",
+		"https://app.example.com?x", "https://app.example.com#", "https://u@app.example.com", "ftp://app.example.com", "null", "*",
+		"https://app.example.com:", "https://*.example.com/x", " https://app.example.com", "https://bücher.example"} {
+		bad = append(bad, func(c *Config) { c.CORS.TrustedOrigins = []string{"https://ok.example.com", o} })
+	}
 	for i, mod := range bad {
 		c := Default()
 		mod(&c)
 		if err := c.Validate(); err == nil {
 			t.Errorf("case %d: Validate accepted", i)
 		}
+	}
+}
+
+func TestTrustedOrigins(t *testing.T) {
+	t.Parallel()
+	c, err := Load(writeFile(t, "cors:\n  trusted_origins: [\"https://app.example.com\", \"http://localhost:3000\", \"HTTPS://Admin.Example.com:8443\"]\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.CORS.TrustedOrigins) != 3 {
+		t.Fatalf("%q", c.CORS.TrustedOrigins)
 	}
 }
 
@@ -129,7 +149,8 @@ func TestREADMEConfigLoads(t *testing.T) {
 	if err := d.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if c.String() != d.String() || c.Keys != d.Keys || c.Tokens != d.Tokens || c.Password != d.Password || c.Log != d.Log {
+	if c.String() != d.String() || c.Keys != d.Keys || c.Tokens != d.Tokens || c.Password != d.Password || c.Log != d.Log ||
+		!slices.Equal(c.CORS.TrustedOrigins, d.CORS.TrustedOrigins) {
 		t.Fatalf("the README's values differ from the defaults:\n%+v\n%+v", c, d)
 	}
 }
