@@ -180,7 +180,8 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 		Provision: &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Sealer: sealer, Now: now},
 		OAuth:     oa,
 		UserInfo:  ui,
-		Handler:   httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Store: st, Logger: logger}),
+		Handler: httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Store: st, Logger: logger,
+			TrustedOrigins: cfg.CORS.TrustedOrigins}),
 	}, nil
 }
 
