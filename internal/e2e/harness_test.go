@@ -94,7 +94,12 @@ func newEnv(t testing.TB) *env {
 // when set, may change the app before it serves its first request.
 func newEnvWith(t testing.TB, opts app.Options, configure func(*app.App)) *env {
 	t.Helper()
-	cfg := testConfig(t, t.TempDir())
+	return newEnvFrom(t, testConfig(t, t.TempDir()), opts, configure)
+}
+
+// newEnvFrom is newEnvWith on a config the test made (with testConfig).
+func newEnvFrom(t testing.TB, cfg config.Config, opts app.Options, configure func(*app.App)) *env {
+	t.Helper()
 	srv, a := startAppConfigured(t, cfg, opts, configure)
 	e := &env{t: t, srv: srv, app: a, cfg: cfg, issuer: srv.URL + "/oauth2/default", username: "ada@example.com", password: "correct horse battery"}
 	e.tokenURL = e.issuer + "/v1/token"
