@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,38 @@ func FuzzBasicCredentials(f *testing.F) {
 			t.Fatal("absent header produced credentials or an error")
 		}
 	})
+}
+
+func TestParseFormParamBound(t *testing.T) {
+	t.Parallel()
+	params := func(n int) string {
+		ps := make([]string, n)
+		for i := range ps {
+			ps[i] = "p" + strconv.Itoa(i) + "=v"
+		}
+		return strings.Join(ps, "&")
+	}
+	for _, tc := range []struct {
+		body, query string
+		ok          bool
+	}{
+		{body: params(MaxFormParams), ok: true},
+		{body: params(MaxFormParams + 1)},
+		{body: strings.Repeat("a&", 17000)},
+		{body: "a=b", query: params(MaxFormParams + 1)},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/oauth2/default/v1/token", strings.NewReader(tc.body))
+		r.URL.RawQuery = tc.query
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		vals, err := ParseForm(r)
+		if tc.ok && (err != nil || len(vals) != MaxFormParams) {
+			t.Fatalf("%d parameters: %v", len(vals), err)
+		}
+		var oe *oautherr.Error
+		if !tc.ok && (!errors.As(err, &oe) || oe.Status != http.StatusBadRequest || oe.Description != "The request has more than 64 parameters.") {
+			t.Fatalf("too many parameters: %v", err)
+		}
+	}
 }
 
 // FuzzBasicClientID checks the parser of Basic base64(client_id): it never
