@@ -212,7 +212,8 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 		Guard:    g,
 		Events:   rec,
 		UserInfo: ui,
-		Handler:  httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Readiness: readiness, Logger: logger}),
+		Handler: httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Readiness: readiness, Logger: logger,
+			TrustedOrigins: cfg.CORS.TrustedOrigins}),
 	}, nil
 }
 

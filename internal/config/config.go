@@ -52,6 +52,16 @@ type Config struct {
 	Events          Events          `yaml:"events"`
 	// Clients configures how clients are checked.
 	Clients Clients `yaml:"clients"`
+	// CORS configures which browser origins may call the endpoints meant for them.
+	CORS CORS `yaml:"cors"`
+}
+
+// CORS configures cross-origin requests from browsers.
+type CORS struct {
+	// TrustedOrigins are the web origins ("https://app.example.com") whose
+	// scripts may call the keys, discovery, userinfo, introspection and
+	// revocation endpoints. None by default: no CORS answers at all.
+	TrustedOrigins []string `yaml:"trusted_origins"`
 }
 
 // Clients configures client registration and authentication.
@@ -332,8 +342,27 @@ func (c *Config) Validate() error {
 	if err := c.PasswordPolicy.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("password_policy: %w", err))
 	}
+	for _, o := range c.CORS.TrustedOrigins {
+		if err := ValidateOrigin(o); err != nil {
+			errs = append(errs, fmt.Errorf("cors.trusted_origins: %w", err))
+		}
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// ValidateOrigin checks that o is a web origin as a browser sends it in
+// an Origin header (RFC 6454 section 6.1): an http or https scheme and a
+// host, with an optional port, and nothing else (no path, not even "/"),
+// in ASCII as browsers send it.
+func ValidateOrigin(o string) error {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" || u.User != nil ||
+		u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.HasSuffix(o, "#") ||
+		u.Hostname() == "" || strings.HasSuffix(u.Host, ":") || strings.IndexFunc(o, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+		return fmt.Errorf("%q must be an absolute http(s) origin such as https://app.example.com, without a path, its host in ASCII (punycode)", o)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,12 +94,31 @@ func TestUnknownKeysAndBadValues(t *testing.T) {
 		func(c *Config) { c.PasswordPolicy.HistoryCount = -1 },
 		func(c *Config) { c.Events.Retention.Duration = 0 },
 	}
+	for _, o := range []string{"", "app.example.com", "https://", "https://app.example.com/", "https://app.example.com/app",
+		"https://app.example.com?x", "https://app.example.com#", "https://u@app.example.com", "ftp://app.example.com", "null", "*",
+		"https://app.example.com:", "https://*.example.com/x", " https://app.example.com", "https://bücher.example"} {
+		bad = append(bad, func(c *Config) { c.CORS.TrustedOrigins = []string{"https://ok.example.com", o} })
+	}
 	for i, mod := range bad {
 		c := Default()
 		mod(&c)
 		if err := c.Validate(); err == nil {
 			t.Errorf("case %d: Validate accepted", i)
 		}
+	}
+}
+
+func TestTrustedOrigins(t *testing.T) {
+	t.Parallel()
+	c, err := Load(writeFile(t, "cors:\n  trusted_origins: [\"https://app.example.com\", \"http://localhost:3000\", \"HTTPS://Admin.Example.com:8443\"]\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.CORS.TrustedOrigins) != 3 {
+		t.Fatalf("%q", c.CORS.TrustedOrigins)
 	}
 }
 
@@ -143,7 +163,7 @@ func TestREADMEConfigLoads(t *testing.T) {
 	}
 	if c.String() != d.String() || c.Keys != d.Keys || c.Tokens != d.Tokens || c.Password != d.Password || c.Log != d.Log ||
 		c.TLS != d.TLS || !reflect.DeepEqual(c.PasswordPolicy, d.PasswordPolicy) ||
-		c.Events != d.Events {
+		c.Events != d.Events || !slices.Equal(c.CORS.TrustedOrigins, d.CORS.TrustedOrigins) {
 		t.Fatalf("the README's values differ from the defaults:\n%+v\n%+v", c, d)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,6 +114,8 @@ func TestTokenErrors(t *testing.T) {
 		{name: "no scope", body: form(func(f url.Values) { f.Del("scope") }), header: map[string]string{"Authorization": good}, status: 400, err: "invalid_scope", desc: "No scopes were requested."},
 		{name: "blank scope", body: form(func(f url.Values) { f.Set("scope", "   ") }), header: map[string]string{"Authorization": good}, status: 400, err: "invalid_scope", desc: "No scopes were requested."},
 		{name: "unknown scope", body: form(func(f url.Values) { f.Set("scope", "openid wizardry") }), header: map[string]string{"Authorization": good}, status: 400, err: "invalid_scope", desc: "One or more scopes are not configured for the authorization server resource."},
+		{name: "too many scopes", body: form(func(f url.Values) { f.Set("scope", "openid "+strings.Repeat("x ", 50)+manyScopes(100)) }), header: map[string]string{"Authorization": good}, status: 400, err: "invalid_scope", desc: "The request may name at most 100 scopes."},
+		{name: "scope too long", body: form(func(f url.Values) { f.Set("scope", "openid "+strings.Repeat("x", 257)) }), header: map[string]string{"Authorization": good}, status: 400, err: "invalid_scope", desc: "A scope may be at most 256 characters long."},
 		{name: "oidc scope without openid", body: form(func(f url.Values) { f.Set("scope", "profile email") }), header: map[string]string{"Authorization": good}, status: 400, err: "invalid_scope", desc: "Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope."},
 		{name: "password grant without openid", body: form(func(f url.Values) { f.Set("scope", "offline_access") }), header: map[string]string{"Authorization": good}, status: 400, err: "invalid_scope", desc: "Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope."},
 		{name: "duplicate parameter", body: form(nil) + "&scope=openid", header: map[string]string{"Authorization": good}, status: 400, err: "invalid_request", desc: "The parameter 'scope' must not be included more than once."},
@@ -199,4 +202,13 @@ func TestLoginIsCaseInsensitive(t *testing.T) {
 	if at := verifyJWT(t, e, r.body["access_token"].(string)); at["sub"] != e.username {
 		t.Fatalf("sub = %v, want the stored login", at["sub"])
 	}
+}
+
+// manyScopes is n distinct scope names, space-separated.
+func manyScopes(n int) string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = shortScopeName(i)
+	}
+	return strings.Join(names, " ")
 }

@@ -97,6 +97,12 @@ func newEnvWith(t testing.TB, opts app.Options, configure func(*app.App)) *env {
 	return newEnvConfig(t, nil, opts, configure)
 }
 
+// newEnvFrom is newEnvWith on a config the test made (with testConfig).
+func newEnvFrom(t testing.TB, cfg config.Config, opts app.Options, configure func(*app.App)) *env {
+	t.Helper()
+	return newEnvConfig(t, func(c *config.Config) { *c = cfg }, opts, configure)
+}
+
 // newEnvConfig is newEnvWith whose config edit, when set, changes the
 // test config before the server starts.
 func newEnvConfig(t testing.TB, edit func(*config.Config), opts app.Options, configure func(*app.App)) *env {

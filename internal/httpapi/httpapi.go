@@ -33,28 +33,40 @@ type Deps struct {
 	// first failing one names the status.
 	Readiness []Check
 	Logger    *slog.Logger
+	// TrustedOrigins are the web origins answered with CORS on the
+	// endpoints a browser may call (config cors.trusted_origins).
+	TrustedOrigins []string
 }
 
 // New returns the server's root handler.
 func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
+	// browser mounts a route a web page may call: its answers carry CORS
+	// headers for trusted origins, and OPTIONS answers the preflight.
+	cors := newCORS(d.TrustedOrigins)
+	browser := func(path string, h http.Handler, methods ...string) {
+		for _, m := range methods {
+			mux.Handle(m+" "+path, cors.wrap(h))
+		}
+		mux.Handle("OPTIONS "+path, cors.preflight(methods...))
+	}
 	// Custom authorization servers have issuer {base}/oauth2/{server} and
 	// endpoints under it; the org server has issuer {base} and endpoints
 	// under {base}/oauth2/v1 (its requests carry no {server} value).
 	for _, endpoints := range []string{"/oauth2/{server}/v1", "/oauth2/v1"} {
+		// No CORS: a browser may not get tokens here (oauth.Server.Token).
 		mux.HandleFunc("POST "+endpoints+"/token", d.OAuth.Token)
-		mux.HandleFunc("POST "+endpoints+"/introspect", d.Lifecycle.Introspect)
-		mux.HandleFunc("POST "+endpoints+"/revoke", d.Lifecycle.Revoke)
-		mux.Handle("GET "+endpoints+"/userinfo", d.UserInfo)
-		mux.Handle("POST "+endpoints+"/userinfo", d.UserInfo)
-		mux.HandleFunc("GET "+endpoints+"/keys", d.OIDC.JWKS)
+		browser(endpoints+"/introspect", http.HandlerFunc(d.Lifecycle.Introspect), http.MethodPost)
+		browser(endpoints+"/revoke", http.HandlerFunc(d.Lifecycle.Revoke), http.MethodPost)
+		browser(endpoints+"/userinfo", d.UserInfo, http.MethodGet, http.MethodPost)
+		browser(endpoints+"/keys", http.HandlerFunc(d.OIDC.JWKS), http.MethodGet)
 	}
 	for _, issuer := range []string{"/oauth2/{server}", ""} {
-		mux.HandleFunc("GET "+issuer+"/.well-known/openid-configuration", d.OIDC.OpenIDConfiguration)
-		mux.HandleFunc("GET "+issuer+"/.well-known/oauth-authorization-server", d.OIDC.OAuthMetadata)
+		browser(issuer+"/.well-known/openid-configuration", http.HandlerFunc(d.OIDC.OpenIDConfiguration), http.MethodGet)
+		browser(issuer+"/.well-known/oauth-authorization-server", http.HandlerFunc(d.OIDC.OAuthMetadata), http.MethodGet)
 	}
 	// RFC 8414 section 3: the well-known segment goes before the issuer's path.
-	mux.HandleFunc("GET /.well-known/oauth-authorization-server/oauth2/{server}", d.OIDC.OAuthMetadata)
+	browser("/.well-known/oauth-authorization-server/oauth2/{server}", http.HandlerFunc(d.OIDC.OAuthMetadata), http.MethodGet)
 
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeStatus(w, http.StatusOK, "ok")

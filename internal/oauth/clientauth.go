@@ -31,11 +31,15 @@ var AuthMethods = []string{AuthSecretBasic, AuthSecretPost, AuthSecretJWT, AuthP
 // private_key_jwt.
 const methodAssertion = "client_assertion"
 
+// methodBasicID marks Authorization: Basic base64(client_id), with no
+// secret: only a public client may use it, only to revoke and introspect.
+const methodBasicID = "basic_client_id"
+
 const multipleCredentials = "Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body."
 
 // clientCredentials is what a request presented.
 type clientCredentials struct {
-	method        string // AuthSecretBasic, AuthSecretPost, AuthNone or methodAssertion
+	method        string // AuthSecretBasic, AuthSecretPost, AuthNone, methodAssertion or methodBasicID
 	id            string // for an assertion, the client_id parameter if any
 	secret        string
 	assertion     string
@@ -76,12 +80,43 @@ func BasicCredentials(header string) (id, secret string, ok bool, err error) {
 
 var errMalformedBasic = errors.New("malformed basic credentials")
 
+// BasicClientID decodes Authorization: Basic base64(client_id), a client
+// id with no colon and no secret, as Okta's JavaScript SDK sends for a
+// public client at the revocation and introspection endpoints. The id is
+// form-urlencoded as in BasicCredentials. ok is false for any other header,
+// including every header BasicCredentials accepts.
+func BasicClientID(header string) (id string, ok bool) {
+	scheme, rest, _ := strings.Cut(header, " ")
+	if !strings.EqualFold(scheme, "Basic") {
+		return "", false
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest))
+	if err != nil || len(raw) == 0 || strings.Contains(string(raw), ":") {
+		return "", false
+	}
+	id, err = url.QueryUnescape(string(raw))
+	if err != nil || id == "" {
+		return "", false
+	}
+	return id, true
+}
+
+var errBadBasicHeader = oautherr.ErrInvalidClient.WithDescription("Found Authentication header but was not valid client credentials.")
+
 // presented finds the credentials of a request, refusing them in two places.
-func presented(r *http.Request, form url.Values) (clientCredentials, error) {
-	id, secret, hasBasic, err := BasicCredentials(r.Header.Get("Authorization"))
+// basicID accepts Basic base64(client_id) (BasicClientID), which
+// checkClient then allows for public clients only.
+func presented(r *http.Request, form url.Values, basicID bool) (clientCredentials, error) {
+	header := r.Header.Get("Authorization")
+	method := AuthSecretBasic
+	id, secret, hasBasic, err := BasicCredentials(header)
+	if hasBasic && err != nil && basicID {
+		if bid, ok := BasicClientID(header); ok {
+			method, id, err = methodBasicID, bid, nil
+		}
+	}
 	if hasBasic && err != nil {
-		return clientCredentials{method: AuthSecretBasic}, oautherr.ErrInvalidClient.
-			WithDescription("Found Authentication header but was not valid client credentials.")
+		return clientCredentials{method: AuthSecretBasic}, errBadBasicHeader
 	}
 	hasAssertion := form.Has("client_assertion")
 	if hasBasic {
@@ -92,7 +127,7 @@ func presented(r *http.Request, form url.Values) (clientCredentials, error) {
 		if fid := form.Get("client_id"); fid != "" && fid != id {
 			return clientCredentials{method: AuthSecretBasic}, oautherr.ErrInvalidClient.WithDebug("client_id in body differs from Basic")
 		}
-		return clientCredentials{method: AuthSecretBasic, id: id, secret: secret}, nil
+		return clientCredentials{method: method, id: id, secret: secret}, nil
 	}
 	if hasAssertion {
 		if form.Has("client_secret") {
@@ -124,7 +159,16 @@ type SecretVerifier interface {
 // the base URL the issuers are built from plus the request path (for the
 // token endpoint, {issuer}/v1/token).
 func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (store.Client, error) {
-	return s.authenticateClientFor(ctx, r, form, s.Policy.BaseURL+r.URL.Path)
+	return s.authenticateClientFor(ctx, r, form, s.Policy.BaseURL+r.URL.Path, false)
+}
+
+// authenticateLifecycleClient is authenticateClient for the revocation and
+// introspection endpoints, where a public client may also present
+// Authorization: Basic base64(client_id), as Okta's JavaScript SDK does. It
+// proves no more than a client_id in the body; the token endpoint never
+// accepts it.
+func (s *Server) authenticateLifecycleClient(ctx context.Context, r *http.Request, form url.Values) (store.Client, error) {
+	return s.authenticateClientFor(ctx, r, form, s.Policy.BaseURL+r.URL.Path, true)
 }
 
 // authenticateClientFor implements RFC 6749 section 2.3 and RFC 7523
@@ -132,9 +176,9 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 // invalid_client error. audience is the URL a client assertion's aud must
 // contain. The method used must be the one the client is configured for.
 // When the client used HTTP Basic, a 401 carries WWW-Authenticate (section
-// 5.2).
-func (s *Server) authenticateClientFor(ctx context.Context, r *http.Request, form url.Values, audience string) (store.Client, error) {
-	creds, err := presented(r, form)
+// 5.2). basicID allows public clients Basic base64(client_id).
+func (s *Server) authenticateClientFor(ctx context.Context, r *http.Request, form url.Values, audience string, basicID bool) (store.Client, error) {
+	creds, err := presented(r, form, basicID)
 	if err == nil {
 		var c store.Client
 		c, err = s.checkClient(ctx, creds, audience)
@@ -148,6 +192,9 @@ func (s *Server) authenticateClientFor(ctx context.Context, r *http.Request, for
 func (s *Server) checkClient(ctx context.Context, creds clientCredentials, audience string) (store.Client, error) {
 	if creds.method == methodAssertion {
 		return s.checkAssertion(ctx, creds, audience)
+	}
+	if creds.method == methodBasicID {
+		return s.checkBasicID(ctx, creds.id)
 	}
 	c, err := s.loadClient(ctx, creds.id)
 	if err != nil {
@@ -168,6 +215,20 @@ func (s *Server) checkClient(ctx context.Context, creds clientCredentials, audie
 	}
 	if method != creds.method {
 		return store.Client{}, oautherr.ErrInvalidClient.WithDebug("client is configured for %s, request used %s", method, creds.method)
+	}
+	return c, nil
+}
+
+// checkBasicID returns the public client that presented Basic
+// base64(client_id). Any other client, or an unknown one, gets the answer
+// a malformed Basic header always got: the header is not credentials.
+func (s *Server) checkBasicID(ctx context.Context, id string) (store.Client, error) {
+	c, err := s.loadClient(ctx, id)
+	if err != nil && !errors.Is(err, oautherr.ErrInvalidClient) {
+		return store.Client{}, err
+	}
+	if err != nil || configuredMethod(c) != AuthNone {
+		return store.Client{}, errBadBasicHeader.WithDebug("Basic header without a secret from a client that is not public")
 	}
 	return c, nil
 }

@@ -177,7 +177,7 @@ func (f *authFixture) auth(form url.Values, header string) (store.Client, error)
 	if header != "" {
 		r.Header.Set("Authorization", header)
 	}
-	return f.s.authenticateClientFor(context.Background(), r, form, testTokenURL)
+	return f.s.authenticateClientFor(context.Background(), r, form, testTokenURL, false)
 }
 
 func with(m map[string]any, kv ...any) map[string]any {

@@ -6,12 +6,25 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/latchkey/latchkey/internal/oautherr"
 )
 
 // MaxFormBytes bounds the body of a form request.
 const MaxFormBytes = 64 << 10
+
+// MaxFormParams bounds the parameters of a form body or query string. A
+// request to these endpoints has a dozen at most; the bound is checked by
+// counting separators before anything is decoded, so that a 64 KiB body of
+// thousands of parameters is refused for the cost of one pass over it.
+const MaxFormParams = 64
+
+var errTooManyParams = oautherr.ErrInvalidRequest.WithDescription("The request has more than %d parameters.", MaxFormParams)
+
+// tooManyParams reports whether an urlencoded string has more than
+// MaxFormParams parameters (url.ParseQuery splits on '&' only).
+func tooManyParams(s string) bool { return strings.Count(s, "&") >= MaxFormParams }
 
 // queryCredentialParams may never appear in the query string.
 var queryCredentialParams = []string{"client_id", "client_secret", "client_assertion", "client_assertion_type", "password", "refresh_token"}
@@ -22,6 +35,9 @@ var queryCredentialParams = []string{"client_id", "client_secret", "client_asser
 // not be included more than once) and refuses credentials in the query.
 func ParseForm(r *http.Request) (url.Values, error) {
 	if r.URL.RawQuery != "" {
+		if tooManyParams(r.URL.RawQuery) {
+			return nil, errTooManyParams
+		}
 		q, err := url.ParseQuery(r.URL.RawQuery)
 		if err != nil {
 			return nil, oautherr.ErrInvalidRequest.WithDescription("The request query is malformed.")
@@ -48,8 +64,12 @@ func ParseForm(r *http.Request) (url.Values, error) {
 	return parseBody(string(body))
 }
 
-// parseBody parses a urlencoded body and refuses repeated parameters.
+// parseBody parses a urlencoded body, refusing more than MaxFormParams
+// parameters and repeated ones, in time linear in its length.
 func parseBody(body string) (url.Values, error) {
+	if tooManyParams(body) {
+		return nil, errTooManyParams
+	}
 	vals, err := url.ParseQuery(body)
 	if err != nil {
 		return nil, oautherr.ErrInvalidRequest.WithDescription("The request body is not valid form data.")

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +59,81 @@ func FuzzBasicCredentials(f *testing.F) {
 			t.Fatal("absent header produced credentials or an error")
 		}
 	})
+}
+
+func TestParseFormParamBound(t *testing.T) {
+	t.Parallel()
+	params := func(n int) string {
+		ps := make([]string, n)
+		for i := range ps {
+			ps[i] = "p" + strconv.Itoa(i) + "=v"
+		}
+		return strings.Join(ps, "&")
+	}
+	for _, tc := range []struct {
+		body, query string
+		ok          bool
+	}{
+		{body: params(MaxFormParams), ok: true},
+		{body: params(MaxFormParams + 1)},
+		{body: strings.Repeat("a&", 17000)},
+		{body: "a=b", query: params(MaxFormParams + 1)},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/oauth2/default/v1/token", strings.NewReader(tc.body))
+		r.URL.RawQuery = tc.query
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		vals, err := ParseForm(r)
+		if tc.ok && (err != nil || len(vals) != MaxFormParams) {
+			t.Fatalf("%d parameters: %v", len(vals), err)
+		}
+		var oe *oautherr.Error
+		if !tc.ok && (!errors.As(err, &oe) || oe.Status != http.StatusBadRequest || oe.Description != "The request has more than 64 parameters.") {
+			t.Fatalf("too many parameters: %v", err)
+		}
+	}
+}
+
+// FuzzBasicClientID checks the parser of Basic base64(client_id): it never
+// accepts a header BasicCredentials accepts (an id and a secret), never an
+// empty id, and what it accepts round-trips.
+func FuzzBasicClientID(f *testing.F) {
+	enc := func(s string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(s)) }
+	for _, s := range []string{enc("0oa1public"), enc("id:secret"), enc("id:"), enc(":"), enc(""), enc("my%3Aclient"), enc("%zz"),
+		enc("a+b"), "Basic", "Basic ", "Bearer x", "basic MG9hMQ==", "Basic MG9hMQ", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		id, ok := BasicClientID(header)
+		if !ok {
+			if id != "" {
+				t.Fatal("refused header produced an id")
+			}
+			return
+		}
+		if id == "" {
+			t.Fatal("accepted an empty client id")
+		}
+		if _, _, _, err := BasicCredentials(header); err == nil {
+			t.Fatalf("%q is both id-only and id:secret", header)
+		}
+		again, ok := BasicClientID("Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id))))
+		if !ok || again != id {
+			t.Fatalf("%q does not round-trip: %q %v", id, again, ok)
+		}
+	})
+}
+
+func TestBasicClientID(t *testing.T) {
+	t.Parallel()
+	enc := func(s string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(s)) }
+	for header, want := range map[string]string{
+		enc("0oa1public"): "0oa1public", "basic " + base64.StdEncoding.EncodeToString([]byte("x")): "x", enc("my%3Aclient"): "my:client",
+		enc("id:secret"): "", enc("id:"): "", enc(""): "", enc("%zz"): "", "Bearer " + base64.StdEncoding.EncodeToString([]byte("x")): "", "": "",
+	} {
+		if got, ok := BasicClientID(header); got != want || ok != (want != "") {
+			t.Errorf("BasicClientID(%q) = %q, %v; want %q", header, got, ok, want)
+		}
+	}
 }
 
 func TestBasicCredentialsDecodesFormEncoding(t *testing.T) {

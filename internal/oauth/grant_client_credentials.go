@@ -15,7 +15,11 @@ func (s *Server) clientCredentialsGrant(ctx context.Context, req *tokenRequest) 
 	if req.client.TokenEndpointAuthMethod == AuthNone {
 		return nil, oautherr.ErrUnauthorizedClient.WithDescription("Public clients cannot use the client credentials grant.")
 	}
-	scopes, err := s.Policy.ResolveScopes(ctx, req.server, req.grant, policy.ParseScope(req.form.Get("scope")))
+	requested, err := policy.ParseScope(req.form.Get("scope"))
+	if err != nil {
+		return nil, err
+	}
+	scopes, err := s.Policy.ResolveScopes(ctx, req.server, req.grant, requested)
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,11 @@ func (s *Server) passwordGrant(ctx context.Context, req *tokenRequest) (*tokenRe
 	}
 	// Scopes are checked before the password so that a malformed request
 	// costs no hashing.
-	scopes, err := s.Policy.ResolveScopes(ctx, req.server, req.grant, policy.ParseScope(req.form.Get("scope")))
+	requested, err := policy.ParseScope(req.form.Get("scope"))
+	if err != nil {
+		return nil, err
+	}
+	scopes, err := s.Policy.ResolveScopes(ctx, req.server, req.grant, requested)
 	if err != nil {
 		return nil, err
 	}

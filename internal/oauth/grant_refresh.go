@@ -51,16 +51,21 @@ func (s *Server) refreshGrant(ctx context.Context, req *tokenRequest) (*tokenRes
 	if err != nil {
 		return nil, errorf("oauth: scopes: %w", err)
 	}
+	known := policy.NewScopeSet(policy.ScopeNames(offered))
 	var scopes []string
 	for _, sc := range rt.Scopes {
-		if slices.ContainsFunc(offered, func(o store.Scope) bool { return o.Name == sc }) {
+		if known.Has(sc) {
 			scopes = append(scopes, sc)
 		}
 	}
 	if raw := req.form.Get("scope"); raw != "" {
-		narrowed := policy.ParseScope(raw)
+		narrowed, err := policy.ParseScope(raw)
+		if err != nil {
+			return nil, err
+		}
+		original := policy.NewScopeSet(scopes)
 		for _, sc := range narrowed {
-			if !slices.Contains(scopes, sc) {
+			if !original.Has(sc) {
 				return nil, oautherr.ErrInvalidScope.WithDescription("The requested scopes must be a subset of the scopes originally granted.")
 			}
 		}

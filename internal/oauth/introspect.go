@@ -15,7 +15,9 @@ import (
 
 // Lifecycle serves the endpoints about tokens already issued: introspection
 // (RFC 7662) and revocation (RFC 7009). Clients authenticate as at the
-// token endpoint, through Server. Its fields are set once at start-up.
+// token endpoint, through Server, and a public client may also send
+// Authorization: Basic base64(client_id), as Okta's JavaScript SDK does.
+// Its fields are set once at start-up.
 type Lifecycle struct {
 	Server   *Server
 	Verifier *token.Verifier
@@ -65,7 +67,7 @@ func (l *Lifecycle) parse(r *http.Request, srv policy.Server) (*lifecycleRequest
 	if err != nil {
 		return nil, err
 	}
-	client, err := l.Server.authenticateClient(r.Context(), r, form)
+	client, err := l.Server.authenticateLifecycleClient(r.Context(), r, form)
 	if err != nil {
 		return nil, err
 	}

@@ -152,11 +152,22 @@ func (s *Server) basicChallenge(r *http.Request, err error) error {
 	return oe.WithHeader("WWW-Authenticate", `Basic realm="`+s.Realm+`"`)
 }
 
+// errBrowserToken refuses a token request sent from a browser (it carries
+// an Origin header), as Okta does: a browser may only exchange an
+// authorization code with PKCE, and Latchkey has no authorization-code
+// grant, so no browser request gets tokens here (CONTRACT section 8). A
+// password or client secret typed into a web page is exactly what the
+// password grant must never encourage.
+var errBrowserToken = oautherr.ErrInvalidClient.WithDescription("Browser requests to the token endpoint must use Proof Key for Code Exchange.")
+
 func (s *Server) token(r *http.Request, srv policy.Server) (*tokenResponse, error) {
 	ctx := r.Context()
 	form, err := ParseForm(r)
 	if err != nil {
 		return nil, err
+	}
+	if _, browser := r.Header["Origin"]; browser {
+		return nil, errBrowserToken
 	}
 	client, err := s.authenticateClient(ctx, r, form)
 	if err != nil {

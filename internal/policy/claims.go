@@ -104,11 +104,12 @@ func literal(v string) (string, bool) {
 // AlwaysIncludeInToken (ID tokens); userinfo passes false.
 func evalClaims(claims []store.Claim, claimType string, onlyAlways bool, u *store.User, groups []store.Group, clientID string, scopes []string) map[string]any {
 	out := map[string]any{}
+	granted := NewScopeSet(scopes)
 	for _, c := range claims {
 		if c.Status != store.StatusActive || c.ClaimType != claimType || (onlyAlways && !c.AlwaysIncludeInToken) {
 			continue
 		}
-		if len(c.Scopes) > 0 && !slices.ContainsFunc(c.Scopes, func(s string) bool { return slices.Contains(scopes, s) }) {
+		if len(c.Scopes) > 0 && !slices.ContainsFunc(c.Scopes, granted.Has) {
 			continue
 		}
 		if v, ok := evalClaim(c, u, groups, clientID); ok {

@@ -146,14 +146,71 @@ func (e *Engine) PublishedScopes(ctx context.Context, srv Server) ([]string, err
 	return out, nil
 }
 
+// Bounds of a scope parameter. A real request names a handful of scopes;
+// these keep the parse, and every lookup made with its result, small
+// whatever a caller sends (the form itself is capped at 64 KiB).
+const (
+	// MaxScopes is the most distinct scopes one request may name.
+	MaxScopes = 100
+	// MaxScopeLength is the longest scope name a request may send, in bytes.
+	MaxScopeLength = 256
+)
+
+var (
+	errTooManyScopes = oautherr.ErrInvalidScope.WithDescription("The request may name at most %d scopes.", MaxScopes)
+	errScopeTooLong  = oautherr.ErrInvalidScope.WithDescription("A scope may be at most %d characters long.", MaxScopeLength)
+)
+
 // ParseScope splits a scope parameter (RFC 6749 section 3.3) into distinct
-// scopes in request order.
-func ParseScope(raw string) []string {
+// scopes in request order, in time linear in its length. It refuses with
+// invalid_scope a scope longer than MaxScopeLength or more than MaxScopes
+// distinct scopes; repeated scopes count once.
+func ParseScope(raw string) ([]string, error) {
 	var out []string
-	for _, s := range strings.Split(raw, " ") {
-		if s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
+	seen := map[string]struct{}{}
+	for s := range strings.SplitSeq(raw, " ") {
+		if s == "" {
+			continue
 		}
+		if len(s) > MaxScopeLength {
+			return nil, errScopeTooLong.WithDebug("scope of %d bytes", len(s))
+		}
+		if _, dup := seen[s]; dup {
+			continue
+		}
+		if len(out) == MaxScopes {
+			return nil, errTooManyScopes
+		}
+		seen[s] = struct{}{}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// ScopeSet is a set of scope names, for lookups that stay linear in the
+// number of scopes.
+type ScopeSet map[string]struct{}
+
+// NewScopeSet returns the set of names.
+func NewScopeSet(names []string) ScopeSet {
+	set := make(ScopeSet, len(names))
+	for _, n := range names {
+		set[n] = struct{}{}
+	}
+	return set
+}
+
+// Has reports whether name is in the set.
+func (s ScopeSet) Has(name string) bool {
+	_, ok := s[name]
+	return ok
+}
+
+// ScopeNames are the names of scopes, in order.
+func ScopeNames(scopes []store.Scope) []string {
+	out := make([]string, len(scopes))
+	for i, s := range scopes {
+		out[i] = s.Name
 	}
 	return out
 }
@@ -176,8 +233,9 @@ func (e *Engine) ResolveScopes(ctx context.Context, srv Server, grant string, re
 			return nil, oautherr.ErrInvalidScope.WithDescription("No scopes were requested.")
 		}
 	}
+	known := NewScopeSet(ScopeNames(offered))
 	for _, s := range requested {
-		if !slices.ContainsFunc(offered, func(o store.Scope) bool { return o.Name == s }) {
+		if !known.Has(s) {
 			return nil, oautherr.ErrInvalidScope.WithDescription("One or more scopes are not configured for the authorization server resource.").
 				WithDebug("unknown scope %q", truncate(s, 64))
 		}
@@ -364,9 +422,10 @@ func scopesNotAllowed(allowed, requested []string) []string {
 	if slices.Contains(allowed, "*") {
 		return nil
 	}
+	set := NewScopeSet(allowed)
 	var out []string
 	for _, s := range requested {
-		if !slices.Contains(allowed, s) {
+		if !set.Has(s) {
 			out = append(out, s)
 		}
 	}

@@ -264,4 +264,3 @@ func TestChildProcess(t *testing.T) {
 		}
 	}
 }
-
