@@ -59,13 +59,24 @@ func TestEventsOfTheTokenLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The password logins' own events (user.session.start) are the login
+	// guard's, checked in TestEventsOfPasswordLogins; here the token
+	// lifecycle's, in order.
 	var got []events.Event
+	logins := 0
 	for _, s := range stored {
 		ev, err := events.FromStored(s)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if ev.EventType == events.TypeSessionStart {
+			logins++
+			continue
+		}
 		got = append(got, ev)
+	}
+	if logins != 2 {
+		t.Errorf("%d user.session.start events for 2 logins", logins)
 	}
 
 	jti := func(tok string) string { return verifyJWT(t, e.env, tok)["jti"].(string) }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/events"
 	"github.com/latchkey/latchkey/internal/guard"
 	"github.com/latchkey/latchkey/internal/oauth"
 	"github.com/latchkey/latchkey/internal/password"
@@ -378,5 +380,83 @@ func TestEqualAnswersEqualWork(t *testing.T) {
 		if r.raw != first.raw || !reflect.DeepEqual(r.header, first.header) {
 			t.Errorf("%s answered %v %s; %s answered %v %s", c.name, r.header, r.raw, cases[0].name, first.header, first.raw)
 		}
+	}
+}
+
+// TestEventsOfPasswordLogins: a scripted sequence of logins leaves exactly
+// the expected audit events, and none holds the password.
+func TestEventsOfPasswordLogins(t *testing.T) {
+	cfg := guard.Defaults()
+	cfg.MaxAttempts = 3
+	cfg.Source = ratelimit.Limit{}
+	clock := newTestClock()
+	var g *guard.Guard
+	e := newEnvWith(t, app.Options{Now: clock.Now}, func(a *app.App) {
+		g = guard.New(cfg, guard.Deps{Store: a.Store, Events: a.Events, Now: clock.Now})
+		a.OAuth.Guard = g
+	})
+	ctx := context.Background()
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go e.app.RunEvents(runCtx)
+
+	secretPasswords := []string{"first wrong guess", "second wrong guess", "third wrong guess"}
+	e.login(e.username, e.password, nil)           // success
+	e.login("nobody@example.com", "whatever", nil) // unknown user
+	for _, pw := range secretPasswords {           // three failures lock
+		e.login(e.username, pw, nil)
+	}
+	clock.Advance(time.Second)           // a new rate-limit window
+	e.login(e.username, e.password, nil) // locked: refused without a check
+	if _, err := e.app.Provision.UnlockUser(ctx, e.userID); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Second)
+	for range 6 { // 4 a second: the fifth and sixth are refused, one event
+		e.login(e.username, e.password, nil)
+	}
+
+	if err := e.app.Events.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := e.app.Store.ListEvents(ctx, store.EventFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct{ typ, result, reason, actor string }
+	var got []row
+	for _, s := range stored {
+		ev, err := events.FromStored(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(ev.EventType, "app.oauth2.") {
+			continue // the token grants, checked in TestEventsOfTheTokenLifecycle
+		}
+		got = append(got, row{ev.EventType, ev.Outcome.Result, ev.Outcome.Reason, ev.Actor.AlternateID})
+		for _, pw := range append(secretPasswords, e.password, e.clientSecret) {
+			if strings.Contains(string(s.JSON), pw) {
+				t.Errorf("event %s holds a secret", ev.EventType)
+			}
+		}
+	}
+	u, nobody := e.username, "nobody@example.com"
+	want := []row{
+		{events.TypeSessionStart, events.ResultSuccess, "", u},
+		{events.TypeSessionStart, events.ResultFailure, events.ReasonUnknownUser, nobody},
+		{events.TypeSessionStart, events.ResultFailure, events.ReasonInvalidCredentials, u},
+		{events.TypeSessionStart, events.ResultFailure, events.ReasonInvalidCredentials, u},
+		{events.TypeAccountLock, events.ResultSuccess, events.ReasonLockedOut, u},
+		{events.TypeSessionStart, events.ResultFailure, events.ReasonInvalidCredentials, u},
+		{events.TypeSessionStart, events.ResultFailure, events.ReasonLockedOut, u},
+		{events.TypeAccountUnlockByAdmin, events.ResultSuccess, "", "system@latchkey"},
+		{events.TypeSessionStart, events.ResultSuccess, "", u},
+		{events.TypeSessionStart, events.ResultSuccess, "", u},
+		{events.TypeSessionStart, events.ResultSuccess, "", u},
+		{events.TypeSessionStart, events.ResultSuccess, "", u},
+		{events.TypeOperationRateLimitViolation, events.ResultDeny, events.ReasonRateLimited, u},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("events:\n got %v\nwant %v", got, want)
 	}
 }
