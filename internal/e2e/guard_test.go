@@ -310,8 +310,7 @@ func TestTrustedClientVouches(t *testing.T) {
 	cfg.Username = ratelimit.Limit{}
 	cfg.Source = ratelimit.Limit{Requests: 2, Window: time.Minute}
 	clock := newTestClock()
-	var e *env
-	e = newEnvWith(t, app.Options{Now: clock.Now}, nil)
+	e := newEnvWith(t, app.Options{Now: clock.Now}, nil)
 	pub, _, err := e.app.Provision.CreateClient(context.Background(), provision.ClientInput{Name: "public", AuthMethod: "none"})
 	if err != nil {
 		t.Fatal(err)
