@@ -213,6 +213,9 @@ func withAccessLog(next http.Handler, logger *slog.Logger) http.Handler {
 			slog.String("client_id", info.ClientID),
 			slog.String("request_id", RequestID(r.Context())),
 			slog.String("remote", r.RemoteAddr),
+			// The address the request is attributed to, when the login
+			// guard resolved one (trusted proxies and clients).
+			slog.String("source", info.Source),
 		)
 	})
 }
