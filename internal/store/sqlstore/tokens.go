@@ -183,7 +183,9 @@ func (s *Store) replaceSuccessor(ctx context.Context, tx *sql.Tx, prev store.Ref
 // first, and the UPDATEs, each a statement of its own, then see the
 // successor and the access token it recorded, even under PostgreSQL's
 // READ COMMITTED, where an UPDATE's snapshot would miss rows inserted by
-// a transaction that commits while it waits.
+// a transaction that commits while it waits. Rows are locked in the order
+// of issue, which is the order a use locks a token and its successor, so
+// the two never wait on each other in a cycle.
 func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time) error {
 	const op = "revoke family"
 	if err := s.checkID(op, familyID); err != nil {
@@ -193,7 +195,7 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time)
 		return s.errf("%s: zero revocation time", op)
 	}
 	return s.inTx(ctx, op, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM refresh_tokens WHERE family_id = $1`+s.d.ForUpdate, familyID)
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM refresh_tokens WHERE family_id = $1 ORDER BY issued_at, id`+s.d.ForUpdate, familyID)
 		if err != nil {
 			return s.errf("%s: lock: %w", op, err)
 		}
