@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -156,70 +155,6 @@ func TestNoRefreshTokenWithoutOfflineAccessOrGrant(t *testing.T) {
 	}
 	if rr := plain.refresh("anything", ""); rr.status != 400 || rr.body["error"] != "unauthorized_client" {
 		t.Fatalf("refresh grant not allowed: %d %s", rr.status, rr.raw)
-	}
-}
-
-// TestRefreshReuse: a retry inside the leeway is served; reuse after it
-// revokes the whole family and the access tokens issued from it.
-func TestRefreshReuse(t *testing.T) {
-	e := newRefreshEnv(t, nil) // ROTATE, 30 s leeway
-	a := e.login("openid offline_access").body["refresh_token"].(string)
-	r1 := e.refresh(a, "")
-	if r1.status != 200 {
-		t.Fatalf("%d %s", r1.status, r1.raw)
-	}
-	b := r1.body["refresh_token"].(string)
-	e.clock.Advance(10 * time.Second)
-	retry := e.refresh(a, "")
-	if retry.status != 200 {
-		t.Fatalf("retry inside the leeway: %d %s", retry.status, retry.raw)
-	}
-	e.clock.Advance(25 * time.Second) // 35 s after the rotation
-	reuse := e.refresh(a, "")
-	if reuse.status != 400 || reuse.body["error"] != "invalid_grant" || reuse.body["error_description"] != "The refresh token is invalid or expired." {
-		t.Fatalf("reuse after the leeway: %d %s", reuse.status, reuse.raw)
-	}
-	for name, tok := range map[string]string{"successor": b, "sibling": retry.body["refresh_token"].(string)} {
-		if r := e.refresh(tok, ""); r.status != 400 {
-			t.Fatalf("%s still works after the family was revoked: %d %s", name, r.status, r.raw)
-		}
-	}
-	// The access tokens issued from the family are revoked.
-	jti := verifyJWT(t, e.env, r1.body["access_token"].(string))["jti"].(string)
-	rec, err := e.app.Store.GetTokenRecord(context.Background(), jti)
-	if err != nil || rec.RevokedAt.IsZero() {
-		t.Fatalf("access token of the family not revoked: %+v %v", rec, err)
-	}
-}
-
-// TestConcurrentRefreshOneWinner: with no leeway, of several concurrent
-// refreshes of one token exactly one succeeds.
-func TestConcurrentRefreshOneWinner(t *testing.T) {
-	zero := time.Duration(0)
-	e := newRefreshEnv(t, func(in *provision.ClientInput) { in.RefreshLeeway = &zero })
-	rt := e.login("openid offline_access").body["refresh_token"].(string)
-	const n = 8
-	var wg sync.WaitGroup
-	codes := make(chan int, n)
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			codes <- e.refresh(rt, "").status
-		}()
-	}
-	wg.Wait()
-	close(codes)
-	ok := 0
-	for c := range codes {
-		if c == 200 {
-			ok++
-		} else if c != 400 {
-			t.Fatalf("status %d", c)
-		}
-	}
-	if ok != 1 {
-		t.Fatalf("%d winners, want exactly 1", ok)
 	}
 }
 

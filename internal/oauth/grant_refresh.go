@@ -20,9 +20,13 @@ var errReuse = errors.New("oauth: rotated refresh token reused")
 
 // refreshGrant implements the refresh token grant (RFC 6749 section 6) with
 // Okta's rotation (CONTRACT section 4): a ROTATE client gets a new refresh
-// token on each use, the family's absolute expiry kept; a rotated token used
-// again within the client's leeway is served (a retry), and after it the
-// whole family is revoked with the access tokens issued from it.
+// token on each use, the family's absolute expiry kept. A family has one
+// current refresh token at any moment. A rotated token used again within
+// the client's leeway, while its successor is still unused, is a retry (a
+// client that lost the answer): it is served, and its new successor
+// replaces the earlier one, which is revoked with the access token that
+// went out with it. Used again after the leeway (any time with a leeway of
+// 0), the whole family is revoked with the access tokens issued from it.
 func (s *Server) refreshGrant(ctx context.Context, req *tokenRequest) (*tokenResponse, error) {
 	if err := requireParams(req.form, "refresh_token"); err != nil {
 		return nil, err
@@ -105,29 +109,48 @@ func (s *Server) refreshGrant(ctx context.Context, req *tokenRequest) (*tokenRes
 			UserID: rt.UserID, Scopes: rt.Scopes, AuthTime: rt.AuthTime, IssuedAt: now, ExpiresAt: rt.ExpiresAt,
 			IdleWindow: d.Lifetimes.RefreshWindow}
 	}
-	_, err = s.Store.UseRefreshToken(ctx, id, func(cur store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
+	d.Scopes = scopes
+	in := issuance{user: &user, decision: d, authTime: rt.AuthTime}
+	// The access token is minted first so that the use records it in its
+	// own transaction: a later retry that replaces the successor it went
+	// out with revokes it, and so does a family revocation running at the
+	// same time, whichever commits first.
+	issued, err := s.mint(ctx, req, in)
+	if err != nil {
+		return nil, err
+	}
+	rec := accessRecord(req, issued)
+	retried := false
+	_, err = s.Store.UseRefreshToken(ctx, id, func(cur store.RefreshToken, next *store.RefreshToken) (store.RefreshUse, error) {
+		retried = false // the store may run the closure again
 		if !cur.RevokedAt.IsZero() {
-			return cur, nil, errBadRefresh.WithDebug("revoked")
+			return store.RefreshUse{}, errBadRefresh.WithDebug("revoked")
 		}
 		// A rotated token presented again is reuse even when its own idle
 		// window has passed: someone else holds a copy.
 		if !cur.RotatedAt.IsZero() {
 			leeway := req.client.RefreshLeeway
-			if leeway > 0 && now.Sub(cur.RotatedAt) <= leeway {
-				// A retry inside the leeway: served (with a sibling token
-				// when one goes back), the earlier successor left alone.
-				return cur, successor, nil
+			if leeway <= 0 || now.Sub(cur.RotatedAt) > leeway {
+				return store.RefreshUse{}, errReuse
 			}
-			return cur, nil, errReuse
+			// Inside the leeway. Once the successor has been rotated the
+			// answer was not lost: refused, but not punished.
+			if next == nil || !next.RotatedAt.IsZero() || !next.RevokedAt.IsZero() {
+				return store.RefreshUse{}, errBadRefresh.WithDebug("retry after the successor was used")
+			}
+			// A retry: the new successor replaces the earlier one.
+			retried = true
+			cur.LastUsedAt = now
+			return store.RefreshUse{Token: cur, Successor: successor, Access: &rec}, nil
 		}
 		if token.RefreshExpired(cur, now) {
-			return cur, nil, errBadRefresh.WithDebug("expired")
+			return store.RefreshUse{}, errBadRefresh.WithDebug("expired")
 		}
 		cur.LastUsedAt = now
 		if successor != nil {
 			cur.RotatedAt, cur.ReplacedBy = now, successor.ID
 		}
-		return cur, successor, nil
+		return store.RefreshUse{Token: cur, Successor: successor, Access: &rec}, nil
 	})
 	if errors.Is(err, errReuse) {
 		if rerr := s.Store.RevokeFamily(ctx, rt.FamilyID, now); rerr != nil {
@@ -142,11 +165,14 @@ func (s *Server) refreshGrant(ctx context.Context, req *tokenRequest) (*tokenRes
 	if err != nil {
 		return nil, err
 	}
-	if keep && !rotate {
-		newValue = value
+	switch {
+	case rotate:
+		in.refresh, in.refreshID = newValue, successor.ID
+	case keep && !retried:
+		// STATIC: the same token again. A rotated token (the client was
+		// ROTATE before) is never handed back as if it were current.
+		in.refresh = value
 	}
-	d.Scopes = scopes
-	// The access token is recorded under the family; if the family was
-	// revoked after the rotation committed, the store records it revoked.
-	return s.issue(ctx, req, issuance{user: &user, decision: d, authTime: rt.AuthTime, familyID: rt.FamilyID, refresh: newValue, refreshID: newID})
+	s.recordGrant(ctx, req, in, issued)
+	return answer(in, issued), nil
 }

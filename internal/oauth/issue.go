@@ -31,6 +31,37 @@ type issuance struct {
 // a user), records the access token for its refresh family, records a grant
 // event for each token issued, and builds the RFC 6749 section 5.1 answer.
 func (s *Server) issue(ctx context.Context, req *tokenRequest, in issuance) (*tokenResponse, error) {
+	issued, err := s.mint(ctx, req, in)
+	if err != nil {
+		return nil, err
+	}
+	if in.familyID != "" {
+		// The family's first token went out with it: its id is the family's.
+		rec := accessRecord(req, issued)
+		rec.FamilyID, rec.RefreshID = in.familyID, in.familyID
+		if err := s.Store.RecordToken(ctx, rec); err != nil {
+			return nil, errorf("oauth: record access token: %w", err)
+		}
+	}
+	s.recordGrant(ctx, req, in, issued)
+	return answer(in, issued), nil
+}
+
+// recordGrant records the audit event of each token issued.
+func (s *Server) recordGrant(ctx context.Context, req *tokenRequest, in issuance, issued token.Issued) {
+	d := in.decision
+	p := party(req.server, req.client, in.user)
+	s.record(ctx, req.r, events.TokenGrant(p, events.AccessToken, issued.AccessJTI, req.grant, d.Scopes))
+	if issued.IDToken != "" {
+		s.record(ctx, req.r, events.TokenGrant(p, events.IDToken, issued.IDJTI, req.grant, d.Scopes))
+	}
+	if in.refreshID != "" {
+		s.record(ctx, req.r, events.TokenGrant(p, events.RefreshToken, in.refreshID, req.grant, d.Scopes))
+	}
+}
+
+// mint signs the tokens of in.
+func (s *Server) mint(ctx context.Context, req *tokenRequest, in issuance) (token.Issued, error) {
 	d := in.decision
 	issued, err := s.Minter.Mint(ctx, token.Request{
 		AuthServerID: req.server.ID, Issuer: req.server.Issuer, Audience: req.server.Audience,
@@ -40,24 +71,21 @@ func (s *Server) issue(ctx context.Context, req *tokenRequest, in issuance) (*to
 		ExtraAccess: d.AccessClaims, ExtraID: d.IDClaims,
 	})
 	if err != nil {
-		return nil, errorf("oauth: mint tokens: %w", err)
+		return token.Issued{}, errorf("oauth: mint tokens: %w", err)
 	}
-	if in.familyID != "" {
-		rec := store.TokenRecord{JTI: issued.AccessJTI, FamilyID: in.familyID, ClientID: req.client.ID, ExpiresAt: issued.AccessExp}
-		if err := s.Store.RecordToken(ctx, rec); err != nil {
-			return nil, errorf("oauth: record access token: %w", err)
-		}
-	}
-	p := party(req.server, req.client, in.user)
-	s.record(ctx, req.r, events.TokenGrant(p, events.AccessToken, issued.AccessJTI, req.grant, d.Scopes))
-	if issued.IDToken != "" {
-		s.record(ctx, req.r, events.TokenGrant(p, events.IDToken, issued.IDJTI, req.grant, d.Scopes))
-	}
-	if in.refreshID != "" {
-		s.record(ctx, req.r, events.TokenGrant(p, events.RefreshToken, in.refreshID, req.grant, d.Scopes))
-	}
+	return issued, nil
+}
+
+// accessRecord is the record of the access token issued, without its family.
+func accessRecord(req *tokenRequest, issued token.Issued) store.TokenRecord {
+	return store.TokenRecord{JTI: issued.AccessJTI, ClientID: req.client.ID, ExpiresAt: issued.AccessExp}
+}
+
+// answer is the RFC 6749 section 5.1 answer with the tokens issued.
+func answer(in issuance, issued token.Issued) *tokenResponse {
+	d := in.decision
 	return &tokenResponse{TokenType: "Bearer", ExpiresIn: int64(d.Lifetimes.Access.Seconds()), AccessToken: issued.AccessToken,
-		Scope: strings.Join(d.Scopes, " "), RefreshToken: in.refresh, IDToken: issued.IDToken}, nil
+		Scope: strings.Join(d.Scopes, " "), RefreshToken: in.refresh, IDToken: issued.IDToken}
 }
 
 // wantsRefresh reports whether a refresh token goes with the answer:

@@ -23,6 +23,9 @@
 //   - users.login_key holds strings.ToLower(login) under a UNIQUE index, which
 //     makes logins unique case-insensitively; user_groups.name_key does the
 //     same for group names;
+//   - token_records.refresh_id names the refresh token an access token went
+//     out with (empty outside families), indexed: replacing that refresh token
+//     revokes the records that name it;
 //   - signing_key_locks(auth_server_id text primary key) is a lock table:
 //     UpdateKeys upserts its row first, which serializes rotations of one
 //     authorization server on PostgreSQL even before it has any key.
@@ -36,7 +39,13 @@
 //     returns every key of the authorization server after the update, newest
 //     first.
 //   - UseRefreshToken pins the token's id and family, and puts a successor
-//     into the token's family whatever FamilyID the closure gave it.
+//     (and the access token record) into the token's family whatever
+//     FamilyID the closure gave it; a successor also pins the token's
+//     ReplacedBy, and its RotatedAt when the closure left it zero. It locks
+//     the token's row, then its successor's (always in that order along a
+//     chain); RevokeFamily locks the family's rows before changing them,
+//     and RecordToken the row of the record's refresh token before reading
+//     whether it is revoked, so these serialize on PostgreSQL too.
 //   - Expiry: a record with expiry E is expired at any time >= E (as a JWT's
 //     exp). DeleteExpired removes refresh tokens past ExpiresAt (when set) or
 //     past IdleWindow (when positive) after the later of LastUsedAt and

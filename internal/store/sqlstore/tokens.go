@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -74,32 +75,60 @@ func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshTo
 	return t, nil
 }
 
+// lockRefresh reads a refresh token in tx, locking its row until tx ends.
+func (s *Store) lockRefresh(ctx context.Context, tx *sql.Tx, id string) (store.RefreshToken, error) {
+	return scanRefresh(tx.QueryRowContext(ctx,
+		`SELECT `+refreshCols+` FROM refresh_tokens WHERE id = $1`+s.d.ForUpdate, id))
+}
+
 // UseRefreshToken implements store.Store. Neither the token's id nor its
 // family can change, and a successor always joins the token's family, so
 // that revoking the family reaches it. A successor whose id exists is
-// ErrConflict and undoes the whole use.
-func (s *Store) UseRefreshToken(ctx context.Context, id string, fn func(store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error)) (store.RefreshToken, error) {
+// ErrConflict and undoes the whole use. Rows are locked along the chain, the
+// token before its successor, so two uses never wait on each other in
+// opposite orders.
+func (s *Store) UseRefreshToken(ctx context.Context, id string, fn func(store.RefreshToken, *store.RefreshToken) (store.RefreshUse, error)) (store.RefreshToken, error) {
 	const op = "use refresh token"
 	var updated store.RefreshToken
 	err := s.inTx(ctx, op, func(tx *sql.Tx) error {
-		old, err := scanRefresh(tx.QueryRowContext(ctx,
-			`SELECT `+refreshCols+` FROM refresh_tokens WHERE id = $1`+s.d.ForUpdate, id))
+		old, err := s.lockRefresh(ctx, tx, id)
 		if err != nil {
 			return s.queryErr(op, err)
 		}
-		next, successor, err := fn(old)
+		var prev *store.RefreshToken
+		if old.ReplacedBy != "" {
+			p, err := s.lockRefresh(ctx, tx, old.ReplacedBy)
+			switch {
+			case err == nil:
+				prev = &p
+			case !errors.Is(err, sql.ErrNoRows):
+				return s.queryErr(op+": successor", err)
+			}
+		}
+		use, err := fn(old, prev)
 		if err != nil {
 			return err
 		}
-		next.ID, next.FamilyID = id, old.FamilyID
-		if successor != nil {
-			succ := *successor
+		next := use.Token
+		next.ID, next.FamilyID, next.ReplacedBy = id, old.FamilyID, old.ReplacedBy
+		refreshID := id
+		if use.Successor != nil {
+			succ := *use.Successor
 			succ.FamilyID = old.FamilyID
 			if err := s.checkID(op+": successor", succ.ID); err != nil {
 				return err
 			}
+			if prev != nil {
+				if err := s.replaceSuccessor(ctx, tx, *prev, succ.IssuedAt); err != nil {
+					return err
+				}
+			}
 			if err := insertRefresh(ctx, tx, succ); err != nil {
 				return s.execErr(op+": successor", err)
+			}
+			next.ReplacedBy, refreshID = succ.ID, succ.ID
+			if next.RotatedAt.IsZero() {
+				next.RotatedAt = succ.IssuedAt
 			}
 		}
 		args, err := refreshArgs(next)
@@ -114,6 +143,11 @@ func (s *Store) UseRefreshToken(ctx context.Context, id string, fn func(store.Re
 		if err != nil {
 			return s.execErr(op, err)
 		}
+		if use.Access != nil {
+			rec := *use.Access
+			rec.FamilyID, rec.RefreshID = old.FamilyID, refreshID
+			return s.recordToken(ctx, tx, rec)
+		}
 		return nil
 	})
 	if err != nil {
@@ -122,8 +156,36 @@ func (s *Store) UseRefreshToken(ctx context.Context, id string, fn func(store.Re
 	return updated, nil
 }
 
+// replaceSuccessor revokes prev, a successor being replaced by another,
+// and the access tokens recorded with it, at at. prev's row is locked.
+func (s *Store) replaceSuccessor(ctx context.Context, tx *sql.Tx, prev store.RefreshToken, at time.Time) error {
+	const op = "use refresh token: replace successor"
+	if !prev.RotatedAt.IsZero() {
+		return s.errf("%s: %w: the successor has been rotated", op, store.ErrConflict)
+	}
+	if at.IsZero() {
+		return s.errf("%s: the new successor has no issue time", op)
+	}
+	for _, q := range []string{
+		`UPDATE refresh_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at = 0`,
+		`UPDATE token_records SET revoked_at = $2 WHERE refresh_id = $1 AND revoked_at = 0`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, prev.ID, millis(at)); err != nil {
+			return s.execErr(op, err)
+		}
+	}
+	return nil
+}
+
 // RevokeFamily implements store.Store. Records revoked before keep their
-// first revocation time.
+// first revocation time. The family's rows are locked before they are
+// changed: a use in progress (which holds the used token's row) finishes
+// first, and the UPDATEs, each a statement of its own, then see the
+// successor and the access token it recorded, even under PostgreSQL's
+// READ COMMITTED, where an UPDATE's snapshot would miss rows inserted by
+// a transaction that commits while it waits. Rows are locked in the order
+// of issue, which is the order a use locks a token and its successor, so
+// the two never wait on each other in a cycle.
 func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time) error {
 	const op = "revoke family"
 	if err := s.checkID(op, familyID); err != nil {
@@ -133,6 +195,13 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time)
 		return s.errf("%s: zero revocation time", op)
 	}
 	return s.inTx(ctx, op, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM refresh_tokens WHERE family_id = $1 ORDER BY issued_at, id`+s.d.ForUpdate, familyID)
+		if err != nil {
+			return s.errf("%s: lock: %w", op, err)
+		}
+		if err := errors.Join(rows.Close(), rows.Err()); err != nil {
+			return s.errf("%s: lock: %w", op, err)
+		}
 		for _, table := range []string{"refresh_tokens", "token_records"} {
 			_, err := tx.ExecContext(ctx,
 				`UPDATE `+table+` SET revoked_at = $2 WHERE family_id = $1 AND revoked_at = 0`,
@@ -145,12 +214,12 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time)
 	})
 }
 
-const tokenRecordCols = `jti, family_id, client_id, expires_at, revoked_at`
+const tokenRecordCols = `jti, family_id, refresh_id, client_id, expires_at, revoked_at`
 
 func scanTokenRecord(sc scanner) (store.TokenRecord, error) {
 	var r store.TokenRecord
 	var expires, revoked int64
-	if err := sc.Scan(&r.JTI, &r.FamilyID, &r.ClientID, &expires, &revoked); err != nil {
+	if err := sc.Scan(&r.JTI, &r.FamilyID, &r.RefreshID, &r.ClientID, &expires, &revoked); err != nil {
 		return store.TokenRecord{}, err
 	}
 	r.ExpiresAt, r.RevokedAt = fromMillis(expires), fromMillis(revoked)
@@ -159,20 +228,38 @@ func scanTokenRecord(sc scanner) (store.TokenRecord, error) {
 
 // RecordToken implements store.Store.
 func (s *Store) RecordToken(ctx context.Context, r store.TokenRecord) error {
+	return s.inTx(ctx, "record token "+quote(r.JTI), func(tx *sql.Tx) error {
+		return s.recordToken(ctx, tx, r)
+	})
+}
+
+// recordToken stores r in tx. A record of a family that is not revoked
+// takes the revocation of its refresh token, read under a lock: a family
+// revoked (or a successor replaced) before this insert, which the
+// revocation could not reach, still takes the record down, and one revoked
+// after it waits for tx and then sees the record.
+func (s *Store) recordToken(ctx context.Context, tx *sql.Tx, r store.TokenRecord) error {
 	op := "record token " + quote(r.JTI)
 	if err := s.checkID(op, r.JTI); err != nil {
 		return err
 	}
-	// A record of a family that is already revoked is stored revoked, in
-	// the same statement: a family revoked between the rotation and this
-	// insert (which RevokeFamily could not reach) still takes it down.
-	_, err := s.write.ExecContext(ctx,
-		`INSERT INTO token_records (`+tokenRecordCols+`) VALUES ($1, $2, $3, $4,
-			CASE WHEN $5 > 0 OR $2 = '' THEN $5
-			ELSE COALESCE((SELECT MIN(revoked_at) FROM refresh_tokens WHERE family_id = $2 AND revoked_at > 0), 0) END)
-		ON CONFLICT (jti) DO UPDATE SET family_id = excluded.family_id, client_id = excluded.client_id,
-			expires_at = excluded.expires_at, revoked_at = excluded.revoked_at`,
-		r.JTI, r.FamilyID, r.ClientID, millis(r.ExpiresAt), millis(r.RevokedAt))
+	refreshID := r.RefreshID
+	if refreshID == "" {
+		refreshID = r.FamilyID
+	}
+	if r.RevokedAt.IsZero() && refreshID != "" {
+		var revoked int64
+		err := tx.QueryRowContext(ctx, `SELECT revoked_at FROM refresh_tokens WHERE id = $1`+s.d.ForUpdate, refreshID).Scan(&revoked)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return s.errf("%s: %w", op, err)
+		}
+		r.RevokedAt = fromMillis(revoked)
+	}
+	_, err := tx.ExecContext(ctx,
+		`INSERT INTO token_records (`+tokenRecordCols+`) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (jti) DO UPDATE SET family_id = excluded.family_id, refresh_id = excluded.refresh_id,
+			client_id = excluded.client_id, expires_at = excluded.expires_at, revoked_at = excluded.revoked_at`,
+		r.JTI, r.FamilyID, r.RefreshID, r.ClientID, millis(r.ExpiresAt), millis(r.RevokedAt))
 	if err != nil {
 		return s.execErr(op, err)
 	}

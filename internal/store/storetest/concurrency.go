@@ -27,6 +27,8 @@ func RunShared(t *testing.T, open func(t *testing.T) (store.Store, store.Store))
 		{"UpdateKeysOnePromotionFromNone", testRaceUpdateKeysFromNone},
 		{"CreateUserSameLogin", testRaceCreateUser},
 		{"UseRefreshTokenOneRotation", testRaceUseRefresh},
+		{"UseRefreshTokenRetriesOneCurrent", testRaceRetryRefresh},
+		{"UseRefreshTokenWhileRevokingFamily", testRaceRevokeFamily},
 		{"UseOnceOneWinner", testRaceUseOnce},
 		{"CreateGroupSameName", testRaceCreateGroup},
 		{"AddMembersWhileDeletingGroup", testRaceDeleteGroup},
@@ -47,6 +49,8 @@ var concurrencyTests = []test{
 	{"UpdateKeysOnePromotionFromNone", func(t *testing.T, s store.Store) { testRaceUpdateKeysFromNone(t, []store.Store{s}) }},
 	{"CreateUserSameLogin", func(t *testing.T, s store.Store) { testRaceCreateUser(t, []store.Store{s}) }},
 	{"UseRefreshTokenOneRotation", func(t *testing.T, s store.Store) { testRaceUseRefresh(t, []store.Store{s}) }},
+	{"UseRefreshTokenRetriesOneCurrent", func(t *testing.T, s store.Store) { testRaceRetryRefresh(t, []store.Store{s}) }},
+	{"UseRefreshTokenWhileRevokingFamily", func(t *testing.T, s store.Store) { testRaceRevokeFamily(t, []store.Store{s}) }},
 	{"UseOnceOneWinner", func(t *testing.T, s store.Store) { testRaceUseOnce(t, []store.Store{s}) }},
 	{"CreateGroupSameName", func(t *testing.T, s store.Store) { testRaceCreateGroup(t, []store.Store{s}) }},
 	{"AddMembersWhileDeletingGroup", func(t *testing.T, s store.Store) { testRaceDeleteGroup(t, []store.Store{s}) }},
@@ -212,13 +216,13 @@ func testRaceUseRefresh(t *testing.T, stores []store.Store) {
 	createRefresh(t, stores[0], orig)
 	rotated := make([]bool, n)
 	errs := race(n, stores, func(i int, s store.Store) error {
-		_, err := s.UseRefreshToken(ctx(t), orig.ID, func(old store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
+		_, err := s.UseRefreshToken(ctx(t), orig.ID, func(old store.RefreshToken, next *store.RefreshToken) (store.RefreshUse, error) {
 			rotated[i] = false // the closure may run again if a backend retries
 			if !old.RotatedAt.IsZero() {
-				return old, nil, nil
+				return store.RefreshUse{Token: old}, nil
 			}
 			rotated[i] = true
-			return rotate(newRefresh(fmt.Sprintf("rt-succ-%d", i), orig.FamilyID), t0.Add(time.Hour))(old)
+			return rotate(newRefresh(fmt.Sprintf("rt-succ-%d", i), orig.FamilyID), t0.Add(time.Hour))(old, next)
 		})
 		return err
 	})
@@ -245,6 +249,108 @@ func testRaceUseRefresh(t *testing.T, stores []store.Store) {
 		must(t, "GetRefreshToken", err)
 		if got.ReplacedBy != successors[0] {
 			t.Errorf("the token is replaced by %q, want %q", got.ReplacedBy, successors[0])
+		}
+	}
+}
+
+// retryOrRotate is the closure of a refresh grant with a reuse leeway, as
+// the suite sees it: an unrotated token is rotated to succ; a rotated one
+// is retried (succ replaces its successor) while that successor is
+// current; a revoked one is refused. Either way the access token jti goes
+// out with succ.
+func retryOrRotate(succ store.RefreshToken, jti string) useFunc {
+	return func(old store.RefreshToken, next *store.RefreshToken) (store.RefreshUse, error) {
+		if !old.RevokedAt.IsZero() || (!old.RotatedAt.IsZero() && (next == nil || !next.RotatedAt.IsZero() || !next.RevokedAt.IsZero())) {
+			return store.RefreshUse{}, errBoom
+		}
+		old.LastUsedAt = succ.IssuedAt
+		rec := accessRecord(jti, old.FamilyID)
+		return store.RefreshUse{Token: old, Successor: &succ, Access: &rec}, nil
+	}
+}
+
+// raceSuccessors races n uses of token orig with retryOrRotate, use i
+// making successor rt-succ-i and access token AT.i, and returns the errors.
+func raceSuccessors(t *testing.T, stores []store.Store, orig store.RefreshToken, n int) []error {
+	return race(n, stores, func(i int, s store.Store) error {
+		succ := newRefresh(fmt.Sprintf("rt-succ-%d", i), orig.FamilyID)
+		succ.IssuedAt = t0.Add(time.Duration(i+1) * time.Second)
+		_, err := s.UseRefreshToken(ctx(t), orig.ID, retryOrRotate(succ, fmt.Sprintf("AT.%d", i)))
+		return err
+	})
+}
+
+// testRaceRetryRefresh races uses of one token that each rotate it or,
+// once it is rotated, replace its successor: all succeed, and the family
+// is left with one current token, the token's last successor, and one
+// live access token, the one that went out with it.
+func testRaceRetryRefresh(t *testing.T, stores []store.Store) {
+	const n = 8
+	orig := newRefresh("rt1", "rt1")
+	createRefresh(t, stores[0], orig)
+	if err := errors.Join(raceSuccessors(t, stores, orig, n)...); err != nil {
+		t.Fatalf("UseRefreshToken: %v", err)
+	}
+	for _, s := range stores {
+		used, err := s.GetRefreshToken(ctx(t), orig.ID)
+		must(t, "GetRefreshToken", err)
+		var current, live []string
+		for i := range n {
+			id := fmt.Sprintf("rt-succ-%d", i)
+			succ, err := s.GetRefreshToken(ctx(t), id)
+			must(t, "GetRefreshToken "+id, err)
+			if succ.RevokedAt.IsZero() && succ.RotatedAt.IsZero() {
+				current = append(current, id)
+			}
+			rec, err := s.GetTokenRecord(ctx(t), fmt.Sprintf("AT.%d", i))
+			must(t, "GetTokenRecord", err)
+			if rec.RefreshID != id {
+				t.Errorf("access token AT.%d went out with %q, want %q", i, rec.RefreshID, id)
+			}
+			if rec.RevokedAt.IsZero() {
+				live = append(live, id)
+			}
+		}
+		if len(current) != 1 || used.ReplacedBy != current[0] || !slices.Equal(live, current) {
+			t.Fatalf("after %d racing uses: current successors %v, access tokens live with %v, the token replaced by %q; want one, the same",
+				n, current, live, used.ReplacedBy)
+		}
+	}
+}
+
+// testRaceRevokeFamily races uses of one token (as in testRaceRetryRefresh)
+// with the revocation of its family: whatever the order, nothing of the
+// family is left live, neither a successor nor an access token that a use
+// recorded while the family was being revoked.
+func testRaceRevokeFamily(t *testing.T, stores []store.Store) {
+	const n = 8
+	orig := newRefresh("rt1", "rt1")
+	createRefresh(t, stores[0], orig)
+	at := t0.Add(time.Minute)
+	errs := race(n+1, stores, func(i int, s store.Store) error {
+		if i == n/2 {
+			return s.RevokeFamily(ctx(t), orig.FamilyID, at)
+		}
+		succ := newRefresh(fmt.Sprintf("rt-succ-%d", i), orig.FamilyID)
+		succ.IssuedAt = t0.Add(time.Duration(i+1) * time.Second)
+		_, err := s.UseRefreshToken(ctx(t), orig.ID, retryOrRotate(succ, fmt.Sprintf("AT.%d", i)))
+		return err
+	})
+	for i, err := range errs {
+		if err != nil && !errors.Is(err, errBoom) {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	for _, s := range stores {
+		for i := range n + 1 {
+			succ, err := s.GetRefreshToken(ctx(t), fmt.Sprintf("rt-succ-%d", i))
+			if err == nil && succ.RevokedAt.IsZero() {
+				t.Errorf("successor %s is live after its family was revoked", succ.ID)
+			}
+			rec, err := s.GetTokenRecord(ctx(t), fmt.Sprintf("AT.%d", i))
+			if err == nil && rec.RevokedAt.IsZero() {
+				t.Errorf("access token %s is live after its family was revoked", rec.JTI)
+			}
 		}
 	}
 }

@@ -7,7 +7,10 @@
 // cannot change the id, UpdateKeys keeps keys its closure leaves out and
 // returns every key of the authorization server newest first, returned times
 // are in UTC, and empty lists may come back nil. For the token lifecycle it
-// pins: a successor made by UseRefreshToken joins the token's family; a
+// pins: a successor made by UseRefreshToken joins the token's family, and
+// one made for a token already rotated replaces (revokes) the earlier
+// successor with its access tokens, so concurrent uses of one token leave
+// one current token; a
 // record expires at its expiry time (expiry <= now); UseOnce judges
 // expiry by the store's clock; RevokeFamily keeps first revocation times;
 // Delete* of a missing record is ErrNotFound.

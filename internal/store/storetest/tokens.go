@@ -18,6 +18,9 @@ var tokenTests = []test{
 	{"UseClosureErrorAborts", testUseAbort},
 	{"UseSuccessorConflictAborts", testUseSuccessorConflict},
 	{"UseCannotChangeIDOrFamily", testUsePinsFamily},
+	{"UseRecordsAccessToken", testUseRecordsAccess},
+	{"UseReplacesSuccessor", testUseReplacesSuccessor},
+	{"UseKeepsRotatedSuccessor", testUseKeepsRotatedSuccessor},
 	{"RevokeFamily", testRevokeFamily},
 	{"TokenRecordRoundTrip", testTokenRecord},
 	{"UseOnce", testUseOnce},
@@ -62,12 +65,29 @@ func wantNoRefresh(t *testing.T, s store.Store, what, id string) {
 	wantErr(t, what, err, store.ErrNotFound)
 }
 
+// useFunc is the closure UseRefreshToken takes.
+type useFunc = func(store.RefreshToken, *store.RefreshToken) (store.RefreshUse, error)
+
 // rotate is a closure that exchanges a token for succ at time at.
-func rotate(succ store.RefreshToken, at time.Time) func(store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
-	return func(old store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
+func rotate(succ store.RefreshToken, at time.Time) useFunc {
+	return func(old store.RefreshToken, _ *store.RefreshToken) (store.RefreshUse, error) {
 		old.LastUsedAt, old.RotatedAt, old.ReplacedBy = at, at, succ.ID
-		return old, &succ, nil
+		return store.RefreshUse{Token: old, Successor: &succ}, nil
 	}
+}
+
+// accessRecord is the record of an access token of family fam expiring
+// an hour after t0; RefreshID is left for the store to fill in.
+func accessRecord(jti, fam string) store.TokenRecord {
+	return store.TokenRecord{JTI: jti, FamilyID: fam, ClientID: "0oa1", ExpiresAt: t0.Add(time.Hour)}
+}
+
+// checkRecord fails t unless the stored record of want.JTI equals want.
+func checkRecord(t *testing.T, s store.Store, what string, want store.TokenRecord) {
+	t.Helper()
+	got, err := s.GetTokenRecord(ctx(t), want.JTI)
+	must(t, what, err)
+	same(t, what, got, want)
 }
 
 func testRefreshRoundTrip(t *testing.T, s store.Store) {
@@ -106,9 +126,12 @@ func testUseRotates(t *testing.T, s store.Store) {
 	succ := newRefresh("rt2", "rt1")
 	succ.IssuedAt = at
 	succ.Scopes = []string{"openid"}
-	got, err := s.UseRefreshToken(ctx(t), orig.ID, func(old store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
+	got, err := s.UseRefreshToken(ctx(t), orig.ID, func(old store.RefreshToken, next *store.RefreshToken) (store.RefreshUse, error) {
 		same(t, "closure's argument", old, orig)
-		return rotate(succ, at)(old)
+		if next != nil {
+			t.Errorf("closure's successor of an unrotated token: %+v, want nil", *next)
+		}
+		return rotate(succ, at)(old, next)
 	})
 	must(t, "UseRefreshToken", err)
 	want := orig
@@ -124,9 +147,9 @@ func testUseStatic(t *testing.T, s store.Store) {
 	createRefresh(t, s, orig)
 	want := orig
 	want.LastUsedAt = t0.Add(time.Hour)
-	got, err := s.UseRefreshToken(ctx(t), orig.ID, func(old store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
+	got, err := s.UseRefreshToken(ctx(t), orig.ID, func(old store.RefreshToken, _ *store.RefreshToken) (store.RefreshUse, error) {
 		old.LastUsedAt = want.LastUsedAt
-		return old, nil, nil
+		return store.RefreshUse{Token: old}, nil
 	})
 	must(t, "UseRefreshToken", err)
 	same(t, "UseRefreshToken's result", got, want)
@@ -136,10 +159,10 @@ func testUseStatic(t *testing.T, s store.Store) {
 func testUseMissing(t *testing.T, s store.Store) {
 	createRefresh(t, s, newRefresh("rt1", "rt1"))
 	called := false
-	_, err := s.UseRefreshToken(ctx(t), "rt404", func(old store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
+	_, err := s.UseRefreshToken(ctx(t), "rt404", func(old store.RefreshToken, _ *store.RefreshToken) (store.RefreshUse, error) {
 		called = true
 		succ := newRefresh("rt2", "rt1")
-		return old, &succ, nil
+		return store.RefreshUse{Token: old, Successor: &succ}, nil
 	})
 	wantErr(t, "UseRefreshToken of a missing token", err, store.ErrNotFound)
 	if called {
@@ -152,15 +175,19 @@ func testUseMissing(t *testing.T, s store.Store) {
 func testUseAbort(t *testing.T, s store.Store) {
 	orig := newRefresh("rt1", "rt1")
 	createRefresh(t, s, orig)
-	_, err := s.UseRefreshToken(ctx(t), orig.ID, func(old store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
-		next, succ, _ := rotate(newRefresh("rt2", "rt1"), t0.Add(time.Hour))(old)
-		return next, succ, errBoom
+	_, err := s.UseRefreshToken(ctx(t), orig.ID, func(old store.RefreshToken, next *store.RefreshToken) (store.RefreshUse, error) {
+		use, _ := rotate(newRefresh("rt2", "rt1"), t0.Add(time.Hour))(old, next)
+		rec := accessRecord("AT.aborted", "rt1")
+		use.Access = &rec
+		return use, errBoom
 	})
 	if err != errBoom {
 		t.Fatalf("UseRefreshToken: got error %v, want the closure's error as is", err)
 	}
 	checkRefresh(t, s, "after the aborted use", orig)
 	wantNoRefresh(t, s, "the successor of an aborted use", "rt2")
+	_, err = s.GetTokenRecord(ctx(t), "AT.aborted")
+	wantErr(t, "the access token of an aborted use", err, store.ErrNotFound)
 }
 
 // testUseSuccessorConflict checks that a successor that cannot be created
@@ -182,18 +209,130 @@ func testUsePinsFamily(t *testing.T, s store.Store) {
 	orig := newRefresh("rt1", "fam1")
 	createRefresh(t, s, orig)
 	succ := newRefresh("rt2", "fam-elsewhere")
-	got, err := s.UseRefreshToken(ctx(t), orig.ID, func(old store.RefreshToken) (store.RefreshToken, *store.RefreshToken, error) {
-		old.ID, old.FamilyID, old.ReplacedBy = "rt-moved", "fam-moved", succ.ID
-		return old, &succ, nil
+	rec := store.TokenRecord{JTI: "AT.1", FamilyID: "fam-elsewhere", RefreshID: "rt-elsewhere", ExpiresAt: t0.Add(time.Hour)}
+	got, err := s.UseRefreshToken(ctx(t), orig.ID, func(old store.RefreshToken, _ *store.RefreshToken) (store.RefreshUse, error) {
+		// Neither ReplacedBy nor RotatedAt set: a successor implies them.
+		old.ID, old.FamilyID = "rt-moved", "fam-moved"
+		return store.RefreshUse{Token: old, Successor: &succ, Access: &rec}, nil
 	})
 	must(t, "UseRefreshToken", err)
 	want := orig
-	want.ReplacedBy = succ.ID
+	want.ReplacedBy, want.RotatedAt = succ.ID, succ.IssuedAt
 	same(t, "UseRefreshToken's result", got, want)
 	checkRefresh(t, s, "the used token", want)
 	wantNoRefresh(t, s, "the id the closure set", "rt-moved")
 	succ.FamilyID = orig.FamilyID
 	checkRefresh(t, s, "the successor", succ)
+	rec.FamilyID, rec.RefreshID = orig.FamilyID, succ.ID
+	checkRecord(t, s, "the access token recorded by the use", rec)
+}
+
+// testUseRecordsAccess checks that the access token of a use is recorded
+// with the refresh token it went out with: the successor, or the used
+// token when there is none.
+func testUseRecordsAccess(t *testing.T, s store.Store) {
+	rotating, static := newRefresh("rt1", "rt1"), newRefresh("rt-static", "rt-static")
+	createRefresh(t, s, rotating, static)
+	withAccess := func(jti string, fn useFunc) useFunc {
+		return func(old store.RefreshToken, next *store.RefreshToken) (store.RefreshUse, error) {
+			use, err := fn(old, next)
+			rec := accessRecord(jti, old.FamilyID)
+			use.Access = &rec
+			return use, err
+		}
+	}
+	_, err := s.UseRefreshToken(ctx(t), rotating.ID, withAccess("AT.rotated", rotate(newRefresh("rt2", "rt1"), t0.Add(time.Hour))))
+	must(t, "UseRefreshToken with a successor", err)
+	_, err = s.UseRefreshToken(ctx(t), static.ID, withAccess("AT.static", func(old store.RefreshToken, _ *store.RefreshToken) (store.RefreshUse, error) {
+		old.LastUsedAt = t0.Add(time.Hour)
+		return store.RefreshUse{Token: old}, nil
+	}))
+	must(t, "UseRefreshToken without a successor", err)
+	want := accessRecord("AT.rotated", "rt1")
+	want.RefreshID = "rt2"
+	checkRecord(t, s, "the access token of a rotation", want)
+	want = accessRecord("AT.static", "rt-static")
+	want.RefreshID = "rt-static"
+	checkRecord(t, s, "the access token of a use without a successor", want)
+}
+
+// testUseReplacesSuccessor checks a retry: a rotated token used again with
+// a new successor. The earlier successor is revoked with the access tokens
+// that went out with it, so that the family keeps one current token.
+func testUseReplacesSuccessor(t *testing.T, s store.Store) {
+	orig := newRefresh("rt1", "rt1")
+	createRefresh(t, s, orig)
+	first, retry := t0.Add(time.Hour), t0.Add(time.Hour+10*time.Second)
+	b := newRefresh("rt-b", "rt1")
+	b.IssuedAt = first
+	_, err := s.UseRefreshToken(ctx(t), orig.ID, func(old store.RefreshToken, next *store.RefreshToken) (store.RefreshUse, error) {
+		use, err := rotate(b, first)(old, next)
+		rec := accessRecord("AT.b", "rt1")
+		use.Access = &rec
+		return use, err
+	})
+	must(t, "UseRefreshToken", err)
+	// An access token of the family recorded on its own, with b.
+	bLater := accessRecord("AT.b-later", "rt1")
+	bLater.RefreshID = b.ID
+	must(t, "RecordToken", s.RecordToken(ctx(t), bLater))
+
+	c := newRefresh("rt-c", "rt1")
+	c.IssuedAt = retry
+	got, err := s.UseRefreshToken(ctx(t), orig.ID, func(old store.RefreshToken, next *store.RefreshToken) (store.RefreshUse, error) {
+		if next == nil {
+			t.Fatal("closure of a rotated token got no successor")
+		}
+		same(t, "closure's successor", *next, b)
+		old.LastUsedAt = retry
+		rec := accessRecord("AT.c", "rt1")
+		return store.RefreshUse{Token: old, Successor: &c, Access: &rec}, nil
+	})
+	must(t, "UseRefreshToken again", err)
+	want := orig
+	want.LastUsedAt, want.RotatedAt, want.ReplacedBy = retry, first, c.ID
+	same(t, "UseRefreshToken's result", got, want)
+	checkRefresh(t, s, "the token used twice", want)
+	checkRefresh(t, s, "the new successor", c)
+	b.RevokedAt = retry
+	checkRefresh(t, s, "the replaced successor", b)
+	for _, rec := range []store.TokenRecord{accessRecord("AT.b", "rt1"), bLater} {
+		rec.RefreshID, rec.RevokedAt = b.ID, retry
+		checkRecord(t, s, "an access token of the replaced successor", rec)
+	}
+	rec := accessRecord("AT.c", "rt1")
+	rec.RefreshID = c.ID
+	checkRecord(t, s, "the access token of the new successor", rec)
+	// A record of b made after the replacement is stored revoked.
+	late := accessRecord("AT.b-late", "rt1")
+	late.RefreshID = b.ID
+	must(t, "RecordToken", s.RecordToken(ctx(t), late))
+	late.RevokedAt = retry
+	checkRecord(t, s, "a record of the replaced successor made after it", late)
+}
+
+// testUseKeepsRotatedSuccessor checks that a successor which has been
+// rotated itself cannot be replaced: its own successor would stay current
+// beside the new one.
+func testUseKeepsRotatedSuccessor(t *testing.T, s store.Store) {
+	a, b := newRefresh("rt-a", "rt-a"), newRefresh("rt-b", "rt-a")
+	a.RotatedAt, a.ReplacedBy = t0.Add(time.Minute), b.ID
+	b.RotatedAt, b.ReplacedBy = t0.Add(2*time.Minute), "rt-d"
+	d := newRefresh("rt-d", "rt-a")
+	createRefresh(t, s, a, b, d)
+	c := newRefresh("rt-c", "rt-a")
+	c.IssuedAt = t0.Add(3 * time.Minute)
+	_, err := s.UseRefreshToken(ctx(t), a.ID, func(old store.RefreshToken, _ *store.RefreshToken) (store.RefreshUse, error) {
+		rec := accessRecord("AT.c", "rt-a")
+		return store.RefreshUse{Token: old, Successor: &c, Access: &rec}, nil
+	})
+	wantErr(t, "UseRefreshToken replacing a rotated successor", err, store.ErrConflict)
+	for _, want := range []store.RefreshToken{a, b, d} {
+		checkRefresh(t, s, "after the refused replacement", want)
+	}
+	wantNoRefresh(t, s, "the refused successor", c.ID)
+	_, err = s.GetTokenRecord(ctx(t), "AT.c")
+	wantErr(t, "the access token of the refused use", err, store.ErrNotFound)
 }
 
 func testRevokeFamily(t *testing.T, s store.Store) {
@@ -214,8 +353,9 @@ func testRevokeFamily(t *testing.T, s store.Store) {
 	for _, r := range records {
 		must(t, "RecordToken", s.RecordToken(ctx(t), r))
 	}
-	// Created after the records: a record takes its family's revocation
-	// when it is recorded (testTokenRecord), which this test is not about.
+	// Created after the records: a record takes its refresh token's
+	// revocation when it is recorded (testTokenRecord), which this test is
+	// not about.
 	createRefresh(t, s, revoked)
 
 	must(t, "RevokeFamily", s.RevokeFamily(ctx(t), "fam1", at))
@@ -238,7 +378,7 @@ func testRevokeFamily(t *testing.T, s store.Store) {
 
 func testTokenRecord(t *testing.T, s store.Store) {
 	recs := []store.TokenRecord{
-		{JTI: "AT.fam", FamilyID: "fam1", ClientID: "0oa1", ExpiresAt: t0.Add(time.Hour)},
+		{JTI: "AT.fam", FamilyID: "fam1", RefreshID: "rt-fam1", ClientID: "0oa1", ExpiresAt: t0.Add(time.Hour)},
 		{JTI: "AT.own", ClientID: "0oa2", ExpiresAt: t0.Add(time.Hour), RevokedAt: t0},
 		{JTI: "AT.min"},
 	}
@@ -259,19 +399,30 @@ func testTokenRecord(t *testing.T, s store.Store) {
 	_, err = s.GetTokenRecord(ctx(t), "AT.404")
 	wantErr(t, "GetTokenRecord of an unknown jti", err, store.ErrNotFound)
 
-	// A record of a family revoked before it was recorded (the family was
-	// revoked between a rotation and the recording of its access token) is
-	// stored revoked at the family's time.
-	fam := newRefresh("rt-late", "fam-late")
-	createRefresh(t, s, fam)
+	// A record whose refresh token was revoked before it was recorded (the
+	// family was revoked between a rotation and the recording of its
+	// access token) is stored revoked at the token's time. Without a
+	// RefreshID, the family's first token (whose id is the family's)
+	// counts. Another token of the family revoked alone (a replaced
+	// successor) does not revoke records of the others.
+	root := newRefresh("fam-late", "fam-late")
+	replaced, live := newRefresh("fam-live", "fam-live"), newRefresh("rt-live", "fam-live")
+	replaced.RotatedAt, replaced.ReplacedBy, replaced.RevokedAt = t0.Add(time.Minute), live.ID, t0.Add(2*time.Minute)
+	createRefresh(t, s, root, replaced, live)
 	revokedAt := t0.Add(5 * time.Minute)
 	must(t, "RevokeFamily", s.RevokeFamily(ctx(t), "fam-late", revokedAt))
-	late := store.TokenRecord{JTI: "AT.late", FamilyID: "fam-late", ClientID: "0oa1", ExpiresAt: t0.Add(time.Hour)}
-	must(t, "RecordToken after RevokeFamily", s.RecordToken(ctx(t), late))
-	got, err = s.GetTokenRecord(ctx(t), late.JTI)
-	must(t, "GetTokenRecord", err)
-	late.RevokedAt = revokedAt
-	same(t, "a record of an already revoked family", got, late)
+	late := []store.TokenRecord{
+		{JTI: "AT.late", FamilyID: "fam-late", RefreshID: "fam-late", ClientID: "0oa1", ExpiresAt: t0.Add(time.Hour)},
+		{JTI: "AT.late-family", FamilyID: "fam-late", ClientID: "0oa1", ExpiresAt: t0.Add(time.Hour)},
+	}
+	for _, r := range late {
+		must(t, "RecordToken after RevokeFamily", s.RecordToken(ctx(t), r))
+		r.RevokedAt = revokedAt
+		checkRecord(t, s, "a record of an already revoked refresh token", r)
+	}
+	fresh := store.TokenRecord{JTI: "AT.live", FamilyID: "fam-live", RefreshID: live.ID, ClientID: "0oa1", ExpiresAt: t0.Add(time.Hour)}
+	must(t, "RecordToken", s.RecordToken(ctx(t), fresh))
+	checkRecord(t, s, "a record of a live token whose family has a revoked one", fresh)
 }
 
 // testUseOnce uses expiry times far from the store's clock on either side:
