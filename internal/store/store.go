@@ -117,6 +117,10 @@ type User struct {
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	LastLoginAt       time.Time // zero until the first successful login
+	// TokensValidAfter is the user's token watermark: tokens issued before
+	// it are dead whatever the status says (see HoldsTokenIssuedAt). It only
+	// moves forward; RevokeUserTokens sets it.
+	TokensValidAfter time.Time
 }
 
 // HoldsTokens reports whether the user's tokens stay good: an ACTIVE user's,
@@ -163,6 +167,7 @@ type Store interface {
 	AuthServers
 	Clients
 	Users
+	UserLifecycle
 	PasswordHistory
 	Keys
 	Tokens
