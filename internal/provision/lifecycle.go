@@ -53,7 +53,9 @@ func to(status string) func(store.User) string { return func(store.User) string 
 // The operations, as Okta's lifecycle API defines them (docs/users.md).
 var (
 	suspendOp = transition{op: "suspend", from: []string{store.UserActive}, to: to(store.UserSuspended), revoke: true,
-		refused: func(u store.User) *LifecycleError { return refuse(u, "suspend", "Cannot suspend a user that is not active") }}
+		refused: func(u store.User) *LifecycleError {
+			return refuse(u, "suspend", "Cannot suspend a user that is not active")
+		}}
 	unsuspendOp = transition{op: "unsuspend", from: []string{store.UserSuspended}, to: to(store.UserActive),
 		refused: func(u store.User) *LifecycleError {
 			return refuse(u, "unsuspend", "Cannot unsuspend a user that is not suspended")
