@@ -104,7 +104,8 @@ const (
 type User struct {
 	ID     string // "00u…"
 	Status string // one of the User* statuses
-	// Login is unique, compared case-insensitively.
+	// Login is unique as NormalizeLogin compares it (RFC 8265 PRECIS:
+	// case, width and composition variants are one login).
 	Login             string
 	Email             string
 	EmailVerified     bool
@@ -202,10 +203,10 @@ type Clients interface {
 // Users stores users.
 type Users interface {
 	// CreateUser stores a new user; ErrConflict if the id or the login
-	// (case-insensitively) exists.
+	// (as NormalizeLogin compares it) exists.
 	CreateUser(ctx context.Context, u User) error
 	GetUser(ctx context.Context, id string) (User, error)
-	// GetUserByLogin finds a user by login, case-insensitively.
+	// GetUserByLogin finds a user by login, as NormalizeLogin compares it.
 	GetUserByLogin(ctx context.Context, login string) (User, error)
 	ListUsers(ctx context.Context, p Page) ([]User, error)
 	// UpdateUser is UpdateClient for users; a changed login must stay unique
