@@ -71,6 +71,7 @@ func passwordFromStdin(cmd *cobra.Command, given bool) (string, error) {
 func newUsersCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "users", Short: "Manage users", Args: cobra.NoArgs}
 	cmd.AddCommand(newUsersCreateCmd(g), newUsersListCmd(g), newUsersUnlockCmd(g))
+	cmd.AddCommand(newLifecycleCmds(g)...)
 	return cmd
 }
 

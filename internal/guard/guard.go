@@ -364,6 +364,9 @@ func (a *admission) update(ctx context.Context, fn func(shared, pair *store.Logi
 // syncStatus makes the user's status say whether any of the login's
 // counters is locked: ACTIVE becomes LOCKED_OUT, and LOCKED_OUT goes back
 // to ACTIVE once no lock holds. Other statuses are an operator's and stay.
+// A lockout revokes the tokens issued to the user until then
+// (store.RevokeUserTokens); a login from a known source after it gets
+// tokens that work.
 func (g *Guard) syncStatus(ctx context.Context, key, userID string) error {
 	counters, err := g.store.ListLoginCounters(ctx, key)
 	if err != nil {
@@ -371,10 +374,11 @@ func (g *Guard) syncStatus(ctx context.Context, key, userID string) error {
 	}
 	now := g.now()
 	anyLocked := slices.ContainsFunc(counters, func(c store.LoginCounter) bool { return locked(c, now) })
+	lockedOut := false
 	u, err := g.store.UpdateUser(ctx, userID, func(u store.User) (store.User, error) {
 		switch {
 		case anyLocked && u.Status == store.UserActive:
-			u.Status = store.UserLockedOut
+			u.Status, lockedOut = store.UserLockedOut, true
 		case !anyLocked && u.Status == store.UserLockedOut:
 			u.Status = store.UserActive
 		default:
@@ -385,6 +389,9 @@ func (g *Guard) syncStatus(ctx context.Context, key, userID string) error {
 	})
 	if errors.Is(err, errUnchanged) {
 		return nil
+	}
+	if err == nil && lockedOut {
+		err = g.store.RevokeUserTokens(ctx, userID, now)
 	}
 	if err == nil && !anyLocked && g.events != nil {
 		// The lock lifted on its own (an operator's unlock goes through

@@ -83,8 +83,8 @@ func (s *Server) refreshGrant(ctx context.Context, req *tokenRequest) (*tokenRes
 	}
 
 	user, err := s.Store.GetUser(ctx, rt.UserID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !user.HoldsTokens()) {
-		return nil, errBadRefresh.WithDebug("user gone or not active")
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !user.HoldsTokenIssuedAt(rt.AuthTime)) {
+		return nil, errBadRefresh.WithDebug("user gone or not active, or the family predates the user's token watermark")
 	}
 	if err != nil {
 		return nil, errorf("oauth: get user: %w", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/latchkey/latchkey/internal/oautherr"
 	"github.com/latchkey/latchkey/internal/policy"
@@ -164,7 +165,7 @@ func (l *Lifecycle) introspectAccess(ctx context.Context, c *token.Claims) (*int
 	if c.UserID == "" {
 		return answer, nil // client credentials: no user
 	}
-	u, ok, err := l.activeUser(ctx, c.UserID)
+	u, ok, err := l.activeUser(ctx, c.UserID, c.IssuedAt)
 	if err != nil || !ok {
 		return inactive, err
 	}
@@ -178,7 +179,7 @@ func (l *Lifecycle) introspectID(ctx context.Context, c *token.Claims) (*introsp
 	if ok, err := l.activeClient(ctx, c.Audience); err != nil || !ok {
 		return inactive, err
 	}
-	u, ok, err := l.activeUser(ctx, c.Subject)
+	u, ok, err := l.activeUser(ctx, c.Subject, c.IssuedAt)
 	if err != nil || !ok {
 		return inactive, err
 	}
@@ -204,7 +205,7 @@ func (l *Lifecycle) introspectRefresh(ctx context.Context, q *lifecycleRequest) 
 		answer.Exp = d.Unix()
 	}
 	if rt.UserID != "" {
-		u, ok, err := l.activeUser(ctx, rt.UserID)
+		u, ok, err := l.activeUser(ctx, rt.UserID, rt.AuthTime)
 		if err != nil || !ok {
 			return inactive, err
 		}
@@ -241,9 +242,11 @@ func (l *Lifecycle) revoked(ctx context.Context, jti string) (bool, error) {
 	return !rec.RevokedAt.IsZero(), nil
 }
 
-// activeUser returns the user when it exists and is ACTIVE: the tokens of
-// a user who was deactivated, suspended or locked out are not active.
-func (l *Lifecycle) activeUser(ctx context.Context, id string) (store.User, bool, error) {
+// activeUser returns the user when it exists and still holds a token
+// issued at issued (store.User.HoldsTokenIssuedAt): the tokens of a user
+// who was deactivated or suspended are not active, nor those issued before
+// the user's watermark (a suspension, a new password, a lockout).
+func (l *Lifecycle) activeUser(ctx context.Context, id string, issued time.Time) (store.User, bool, error) {
 	u, err := l.Server.Store.GetUser(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.User{}, false, nil
@@ -251,7 +254,7 @@ func (l *Lifecycle) activeUser(ctx context.Context, id string) (store.User, bool
 	if err != nil {
 		return store.User{}, false, errorf("oauth: find user: %w", err)
 	}
-	return u, u.HoldsTokens(), nil
+	return u, u.HoldsTokenIssuedAt(issued), nil
 }
 
 // activeClient reports whether the client a token was issued to still

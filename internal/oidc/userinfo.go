@@ -141,8 +141,8 @@ func (u *UserInfo) userinfo(r *http.Request, srv policy.Server) (map[string]any,
 		return nil, err
 	}
 	user, err := u.Store.GetUser(ctx, c.UserID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !user.HoldsTokens()) {
-		return nil, oautherr.ErrInvalidToken.WithDescription(descInvalid).WithDebug("user %s is gone or not active", c.UserID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !user.HoldsTokenIssuedAt(c.IssuedAt)) {
+		return nil, oautherr.ErrInvalidToken.WithDescription(descInvalid).WithDebug("user %s is gone or not active, or the token predates the user's watermark", c.UserID)
 	}
 	if err != nil {
 		return nil, err

@@ -85,7 +85,12 @@ func (s *Service) checkNewPassword(ctx context.Context, u store.User, pw string)
 // history, in one store transaction. A *PasswordError says why a password
 // was refused; store.ErrNotFound that the user does not exist;
 // store.ErrConflict that the password changed while this one was checked.
-// The user's status is left as it is.
+//
+// A new password ends everything the old one started: in the same
+// transaction the user's token watermark moves to now, and then every
+// refresh family of the user and the access tokens recorded for them are
+// revoked (store.RevokeUserTokens). A PASSWORD_EXPIRED user becomes ACTIVE;
+// other statuses are left as they are.
 func (s *Service) SetPassword(ctx context.Context, userID, newPassword string) (store.User, error) {
 	u, err := s.Store.GetUser(ctx, userID)
 	if err != nil {
@@ -106,10 +111,17 @@ func (s *Service) SetPassword(ctx context.Context, userID, newPassword string) (
 			return store.User{}, fmt.Errorf("%w: the password of user %s changed while the new one was checked; try again", store.ErrConflict, userID)
 		}
 		cur.PasswordHash, cur.PasswordChangedAt, cur.UpdatedAt = hash, now, now
+		cur.TokensValidAfter = now
+		if cur.Status == store.UserPasswordExpired {
+			cur.Status = store.UserActive
+		}
 		return cur, nil
 	})
 	if err != nil {
 		return store.User{}, fmt.Errorf("provision: set password: %w", err)
+	}
+	if err := s.Store.RevokeUserTokens(ctx, userID, now); err != nil {
+		return store.User{}, fmt.Errorf("provision: set password: revoke tokens: %w", err)
 	}
 	return updated, nil
 }

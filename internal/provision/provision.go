@@ -78,7 +78,9 @@ type UserInput struct {
 // MaxProfileLength bounds every profile string.
 const MaxProfileLength = 100
 
-// CreateUser validates and stores a new user. A password must satisfy the
+// CreateUser validates and stores a new user. The login must pass
+// CheckLogin, and no user may have it in any variant store.NormalizeLogin
+// maps alike (store.ErrConflict). A password must satisfy the
 // password policy (a *PasswordError says why not) and is hashed; an
 // imported PasswordHash is stored as it is.
 func (s *Service) CreateUser(ctx context.Context, in UserInput) (store.User, error) {
@@ -90,6 +92,9 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (store.User, err
 		if utf8.RuneCountInString(v) > MaxProfileLength || !utf8.ValidString(v) || strings.ContainsAny(v, "\x00\r\n") {
 			return store.User{}, invalid("%s must be valid text of at most %d characters", name, MaxProfileLength)
 		}
+	}
+	if err := CheckLogin(in.Login); err != nil {
+		return store.User{}, err
 	}
 	if in.Email != "" {
 		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {

@@ -2,14 +2,60 @@ package store
 
 import (
 	"context"
-	"strings"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
 	"time"
+
+	"golang.org/x/text/secure/precis"
+	"golang.org/x/text/unicode/norm"
 )
 
 // NormalizeLogin is the one form of a login that lookups, uniqueness and
 // the login guard's counters compare: two logins that normalise alike are
-// the same login.
-func NormalizeLogin(login string) string { return strings.ToLower(login) }
+// the same login. It is the PRECIS UsernameCaseMapped profile of RFC 8265
+// (LoginKey): width, case and Unicode normalisation variants of a login
+// are one login. A string the profile refuses (a control character, a bidi
+// override, a zero-width space, a space, nothing at all) gets a key of its
+// own that no valid login has, so that looking such a string up never
+// finds another user; a user created before logins were checked keeps
+// logging in with exactly the login stored.
+func NormalizeLogin(login string) string {
+	if key, err := LoginKey(login); err == nil {
+		return key
+	}
+	// A space never survives the profile, so no valid login's key starts
+	// with one; the hash keeps the key short and the same for the same bytes.
+	sum := sha256.Sum256([]byte(login))
+	return " " + base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// LoginKey applies the PRECIS UsernameCaseMapped profile (RFC 8265 section
+// 3.3) to login: full-width forms folded, lower-cased, NFC, the Bidi Rule
+// checked, and only the IdentifierClass allowed. An error means the
+// profile refuses login. The profile is applied until its output is stable,
+// so a key is its own key.
+func LoginKey(login string) (string, error) {
+	key, err := precis.UsernameCaseMapped.CompareKey(login)
+	for i := 0; err == nil && i < 3; i++ {
+		next, nerr := precis.UsernameCaseMapped.CompareKey(key)
+		if nerr != nil || next == key {
+			break
+		}
+		key = next
+	}
+	if err == nil && key == "" {
+		err = errEmptyLogin
+	}
+	return key, err
+}
+
+var errEmptyLogin = errors.New("store: empty login")
+
+// LoginNormalization names the normalisation NormalizeLogin applies,
+// Unicode version included: stored keys computed under another one are
+// recomputed when a store opens (package sqlite).
+var LoginNormalization = "precis-usernamecasemapped/unicode-" + norm.Version
 
 // LoginCounter counts failed password logins of one login (by its
 // normalised form, whether or not a user has it) so that guessing can be

@@ -104,7 +104,8 @@ const (
 type User struct {
 	ID     string // "00u…"
 	Status string // one of the User* statuses
-	// Login is unique, compared case-insensitively.
+	// Login is unique as NormalizeLogin compares it (RFC 8265 PRECIS:
+	// case, width and composition variants are one login).
 	Login             string
 	Email             string
 	EmailVerified     bool
@@ -117,6 +118,10 @@ type User struct {
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	LastLoginAt       time.Time // zero until the first successful login
+	// TokensValidAfter is the user's token watermark: tokens issued before
+	// it are dead whatever the status says (see HoldsTokenIssuedAt). It only
+	// moves forward; RevokeUserTokens sets it.
+	TokensValidAfter time.Time
 }
 
 // HoldsTokens reports whether the user's tokens stay good: an ACTIVE user's,
@@ -163,6 +168,7 @@ type Store interface {
 	AuthServers
 	Clients
 	Users
+	UserLifecycle
 	PasswordHistory
 	Keys
 	Tokens
@@ -199,10 +205,10 @@ type Clients interface {
 // Users stores users.
 type Users interface {
 	// CreateUser stores a new user; ErrConflict if the id or the login
-	// (case-insensitively) exists.
+	// (as NormalizeLogin compares it) exists.
 	CreateUser(ctx context.Context, u User) error
 	GetUser(ctx context.Context, id string) (User, error)
-	// GetUserByLogin finds a user by login, case-insensitively.
+	// GetUserByLogin finds a user by login, as NormalizeLogin compares it.
 	GetUserByLogin(ctx context.Context, login string) (User, error)
 	ListUsers(ctx context.Context, p Page) ([]User, error)
 	// UpdateUser is UpdateClient for users; a changed login must stay unique

@@ -72,6 +72,11 @@ func (m *Minter) Mint(ctx context.Context, req Request) (Issued, error) {
 	if m.Now != nil {
 		now = m.Now
 	}
+	if req.User != nil {
+		if err := awaitWatermark(ctx, now, req.User.TokensValidAfter); err != nil {
+			return Issued{}, err
+		}
+	}
 	iat := now().Truncate(time.Second)
 	out := Issued{IssuedAt: iat, AccessExp: iat.Add(req.AccessTTL), AccessJTI: AccessPrefix + ids.Secret(jtiBytes)}
 

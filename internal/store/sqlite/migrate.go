@@ -14,8 +14,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migrate puts the database file at path in WAL mode and applies pending
-// migrations through db, its writer pool; it returns the versions applied.
+// migrate puts the database file at path in WAL mode, applies pending
+// migrations through db, its writer pool, and recomputes login keys made by
+// another login normalisation (rekeyLogins); it returns the versions applied.
 // Both steps run under the migration lock: switching a fresh file to WAL
 // needs an exclusive lock that two connections asking at once can deadlock
 // on, and SQLite then fails one of them at once, whatever busy_timeout says.
@@ -45,6 +46,9 @@ func migrate(ctx context.Context, db *sql.DB, path string) (_ []int64, err error
 	results, err := p.Up(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
+	}
+	if err := rekeyLogins(ctx, db, path); err != nil {
+		return nil, err
 	}
 	applied := make([]int64, 0, len(results))
 	for _, r := range results {

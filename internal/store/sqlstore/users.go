@@ -8,19 +8,20 @@ import (
 )
 
 const userCols = `id, status, login, email, email_verified, first_name, last_name, locale, zone_info,
-	password_hash, password_changed_at, created_at, updated_at, last_login_at`
+	password_hash, password_changed_at, created_at, updated_at, last_login_at, tokens_valid_after`
 
 func scanUser(sc scanner) (store.User, error) {
 	var u store.User
-	var pwChanged, created, updated, lastLogin int64
+	var pwChanged, created, updated, lastLogin, validAfter int64
 	err := sc.Scan(&u.ID, &u.Status, &u.Login, &u.Email, &u.EmailVerified, &u.FirstName, &u.LastName,
-		&u.Locale, &u.ZoneInfo, &u.PasswordHash, &pwChanged, &created, &updated, &lastLogin)
+		&u.Locale, &u.ZoneInfo, &u.PasswordHash, &pwChanged, &created, &updated, &lastLogin, &validAfter)
 	if err != nil {
 		return store.User{}, err
 	}
 	u.PasswordChangedAt = fromMillis(pwChanged)
 	u.CreatedAt, u.UpdatedAt = fromMillis(created), fromMillis(updated)
 	u.LastLoginAt = fromMillis(lastLogin)
+	u.TokensValidAfter = fromMillis(validAfter)
 	return u, nil
 }
 
@@ -35,10 +36,10 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	}
 	_, err := s.write.ExecContext(ctx,
 		`INSERT INTO users (`+userCols+`, login_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		u.ID, u.Status, u.Login, u.Email, u.EmailVerified, u.FirstName, u.LastName, u.Locale, u.ZoneInfo,
 		u.PasswordHash, millis(u.PasswordChangedAt), millis(u.CreatedAt), millis(u.UpdatedAt),
-		millis(u.LastLoginAt), loginKey(u.Login))
+		millis(u.LastLoginAt), millis(u.TokensValidAfter), loginKey(u.Login))
 	if err != nil {
 		return s.execErr(op, err)
 	}
@@ -102,15 +103,18 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(store.User) (
 	return updated, nil
 }
 
-// updateUser writes every field of u over the record with its id, inside tx.
+// updateUser writes every field of u over the record with its id, inside
+// tx. The token watermark only moves forward: an update that read the user
+// before a revocation cannot bring its tokens back.
 func updateUser(ctx context.Context, tx *sql.Tx, u store.User) (store.User, error) {
 	return scanUser(tx.QueryRowContext(ctx,
 		`UPDATE users SET status = $2, login = $3, email = $4, email_verified = $5,
 			first_name = $6, last_name = $7, locale = $8, zone_info = $9, password_hash = $10,
 			password_changed_at = $11, created_at = $12, updated_at = $13, last_login_at = $14,
-			login_key = $15
+			tokens_valid_after = CASE WHEN tokens_valid_after > $15 THEN tokens_valid_after ELSE $15 END,
+			login_key = $16
 		WHERE id = $1 RETURNING `+userCols,
 		u.ID, u.Status, u.Login, u.Email, u.EmailVerified, u.FirstName, u.LastName, u.Locale, u.ZoneInfo,
 		u.PasswordHash, millis(u.PasswordChangedAt), millis(u.CreatedAt), millis(u.UpdatedAt),
-		millis(u.LastLoginAt), loginKey(u.Login)))
+		millis(u.LastLoginAt), millis(u.TokensValidAfter), loginKey(u.Login)))
 }
