@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/events"
@@ -74,6 +75,9 @@ type Guard struct {
 	now    func() time.Time
 
 	username, client, source *ratelimit.Limiter
+
+	mu       sync.Mutex
+	inflight map[string]int // optimistic attempts in flight, per login
 }
 
 // Deps are the guard's collaborators.
@@ -99,6 +103,7 @@ func New(cfg Config, d Deps) *Guard {
 	}
 	return &Guard{
 		store: d.Store, cfg: cfg, delay: d.Delay, events: d.Events, logger: logger, now: now,
+		inflight: map[string]int{},
 		username: ratelimit.New(cfg.Username, now),
 		client:   ratelimit.New(cfg.Client, now),
 		source:   ratelimit.New(cfg.Source, now),
@@ -227,9 +232,18 @@ func (g *Guard) known(pair store.LoginCounter, now time.Time) bool {
 }
 
 // Check implements oauth.LoginGuard: the per-username limit, then the
-// lockout. The attempt is counted as a failure before the password is
-// checked (Done takes it back on success or when nothing was checked), so
-// that of N parallel attempts no more than MaxAttempts are let through.
+// lockout.
+//
+// A login with no failures is let through after one read, without a
+// write, while no other attempt of it is in flight on this instance (the
+// optimistic path: the common case of a user logging in costs no write
+// when nothing changes). Every other attempt is counted as a failure in the
+// store before the password is checked, in one transaction (Done gives it
+// back on success or when nothing was checked), and is let through only if
+// the failures counted plus this instance's optimistic attempt stay under
+// MaxAttempts: of N parallel attempts on one instance, exactly MaxAttempts
+// reach the hash. Across K instances the first burst against a login with
+// no failures may get up to K-1 more (one optimistic attempt each).
 func (g *Guard) Check(ctx context.Context, a oauth.LoginAttempt) (oauth.LoginAdmission, error) {
 	key := store.NormalizeLogin(a.Username)
 	app := events.App(a.ClientID, "")
@@ -242,6 +256,9 @@ func (g *Guard) Check(ctx context.Context, a oauth.LoginAttempt) (oauth.LoginAdm
 	if !g.lockoutOn() {
 		return adm, nil
 	}
+	if g.optimistic(ctx, adm) {
+		return adm, nil
+	}
 	var refused bool
 	err := g.store.UpdateLoginCounters(ctx, key, a.Source, func(shared, pair store.LoginCounter) (store.LoginCounter, store.LoginCounter, error) {
 		now := g.now()
@@ -252,7 +269,7 @@ func (g *Guard) Check(ctx context.Context, a oauth.LoginAttempt) (oauth.LoginAdm
 		if g.known(pair, now) {
 			c, adm.known = &pair, true
 		}
-		if locked(*c, now) {
+		if locked(*c, now) || c.Failures+g.inFlight(key) >= g.cfg.MaxAttempts {
 			refused = true
 			return shared, pair, nil
 		}
@@ -285,6 +302,55 @@ func (g *Guard) Check(ctx context.Context, a oauth.LoginAttempt) (oauth.LoginAdm
 	return adm, nil
 }
 
+// optimistic lets adm through without a write when its login has no
+// failures and no lock where it would be counted, and no other optimistic
+// attempt of the login is in flight here. A read error leaves the decision
+// to the counted path.
+func (g *Guard) optimistic(ctx context.Context, adm *admission) bool {
+	shared, pair, err := g.store.GetLoginCounters(ctx, adm.key, adm.attempt.Source)
+	if err != nil {
+		return false
+	}
+	now := g.now()
+	g.settle(&shared, now)
+	g.settle(&pair, now)
+	c, known := shared, g.known(pair, now)
+	if known {
+		c = pair
+	}
+	if c.Failures > 0 || locked(c, now) {
+		return false
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.inflight[adm.key] > 0 {
+		return false
+	}
+	g.inflight[adm.key]++
+	adm.optimistic, adm.known, adm.seenShared, adm.seenPair = true, known, shared, pair
+	return true
+}
+
+// inFlight is how many optimistic attempts of a login are in flight here.
+func (g *Guard) inFlight(key string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.inflight[key]
+}
+
+func (g *Guard) release(key string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.inflight[key]--; g.inflight[key] <= 0 {
+		delete(g.inflight, key)
+	}
+}
+
+// refreshKnownEvery is how stale a known source's last success may get
+// before a successful login writes it again (it decides when the source
+// stops being known).
+const refreshKnownEvery = 24 * time.Hour
+
 // admission is one attempt the guard let through.
 type admission struct {
 	g       *Guard
@@ -293,18 +359,24 @@ type admission struct {
 	counted bool // a failure was counted for it
 	known   bool // counted on the known source's own counter
 	locking bool // its failure, if it fails, completes a lock
+	// optimistic: let through uncounted (Guard.optimistic), with the
+	// counters as they were read.
+	optimistic           bool
+	seenShared, seenPair store.LoginCounter
 }
 
 // Done implements oauth.LoginAdmission. Errors are logged: the answer to
 // the client is already decided.
 func (a *admission) Done(ctx context.Context, r oauth.LoginResult) {
 	g := a.g
-	if !a.counted {
-		return
-	}
 	var err error
-	switch r.Outcome {
-	case oauth.LoginNotChecked:
+	switch {
+	case a.optimistic:
+		defer g.release(a.key)
+		err = a.doneOptimistic(ctx, r)
+	case !a.counted:
+		return
+	case r.Outcome == oauth.LoginNotChecked:
 		err = a.update(ctx, func(shared, pair *store.LoginCounter, now time.Time) {
 			c := a.charged(shared, pair)
 			if c.Failures > 0 {
@@ -314,20 +386,8 @@ func (a *admission) Done(ctx context.Context, r oauth.LoginResult) {
 				c.LockedUntil = time.Time{}
 			}
 		})
-	case oauth.LoginSucceeded:
-		err = a.update(ctx, func(shared, pair *store.LoginCounter, now time.Time) {
-			// A success resets the count. A lock that failures from
-			// unknown sources took stays when the success came from a
-			// known source: the attacker elsewhere stays locked out.
-			if !a.known || !locked(*shared, now) {
-				shared.Failures, shared.LockedUntil = 0, time.Time{}
-			}
-			shared.UpdatedAt = now
-			if a.attempt.Source != "" {
-				pair.Failures, pair.LockedUntil = 0, time.Time{}
-				pair.LastSuccessAt, pair.UpdatedAt = now, now
-			}
-		})
+	case r.Outcome == oauth.LoginSucceeded:
+		err = a.update(ctx, a.succeeded)
 	}
 	if err != nil {
 		g.logger.WarnContext(ctx, "login guard: record outcome", "err", err)
@@ -344,6 +404,51 @@ func (a *admission) Done(ctx context.Context, r oauth.LoginResult) {
 			g.logger.WarnContext(ctx, "login guard: update user status", "user_id", r.UserID, "err", err)
 		}
 	}
+}
+
+// succeeded resets the counts after a success. A lock that failures from
+// unknown sources took stays when the success came from a known source:
+// the attacker elsewhere stays locked out.
+func (a *admission) succeeded(shared, pair *store.LoginCounter, now time.Time) {
+	if !a.known || !locked(*shared, now) {
+		shared.Failures, shared.LockedUntil = 0, time.Time{}
+	}
+	shared.UpdatedAt = now
+	if a.attempt.Source != "" {
+		pair.Failures, pair.LockedUntil = 0, time.Time{}
+		pair.LastSuccessAt, pair.UpdatedAt = now, now
+	}
+}
+
+// doneOptimistic records the outcome of an uncounted attempt: a failure is
+// counted now (and may complete a lock); a success writes only what
+// changes (a source becoming known, or known again after a day, or
+// failures on the shared count to reset).
+func (a *admission) doneOptimistic(ctx context.Context, r oauth.LoginResult) error {
+	g := a.g
+	switch r.Outcome {
+	case oauth.LoginFailed:
+		return a.update(ctx, func(shared, pair *store.LoginCounter, now time.Time) {
+			g.settle(shared, now)
+			g.settle(pair, now)
+			c := a.charged(shared, pair)
+			c.Failures++
+			c.UpdatedAt = now
+			if c.Failures >= g.cfg.MaxAttempts && !locked(*c, now) {
+				c.LockedUntil = g.lockedUntil(now)
+				a.locking = true
+			}
+		})
+	case oauth.LoginSucceeded:
+		now := g.now()
+		sh, p := a.seenShared, a.seenPair
+		stale := a.attempt.Source != "" && (p.Failures > 0 || p.LastSuccessAt.IsZero() || now.Sub(p.LastSuccessAt) >= refreshKnownEvery)
+		if sh.Failures == 0 && sh.LockedUntil.IsZero() && !stale {
+			return nil
+		}
+		return a.update(ctx, a.succeeded)
+	}
+	return nil
 }
 
 // charged is the counter Check counted the attempt on.

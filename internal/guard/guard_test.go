@@ -45,8 +45,13 @@ func TestNotCheckedGivesTheAttemptBack(t *testing.T) {
 		adm.Done(ctx, oauth.LoginResult{Outcome: oauth.LoginNotChecked})
 	}
 	cs, err := st.ListLoginCounters(ctx, "ada@example.com")
-	if err != nil || len(cs) != 2 || cs[0].Failures != 0 || !cs[0].LockedUntil.IsZero() {
-		t.Fatalf("counters after attempts given back: %+v, %v", cs, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if c.Failures != 0 || !c.LockedUntil.IsZero() {
+			t.Fatalf("counters after attempts given back: %+v", cs)
+		}
 	}
 	// The case of the login does not matter: ADA is ada.
 	for range 3 {
@@ -159,5 +164,63 @@ func BenchmarkAdmitRequest(b *testing.B) {
 		if _, err := g.AdmitRequest(ctx, r, c); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestOptimisticThenCounted: with one attempt of a login in flight
+// uncounted, parallel attempts are counted and, with it, never exceed
+// MaxAttempts; a success with nothing to change writes nothing.
+func TestOptimisticThenCounted(t *testing.T) {
+	st := openStore(t)
+	clock := &fixedClock{t: time.Unix(1_700_000_000, 0)}
+	g := New(Config{MaxAttempts: 3, AutoUnlock: time.Hour, KnownSourceFor: 24 * time.Hour}, Deps{Store: st, Now: clock.now})
+	ctx := context.Background()
+	a := oauth.LoginAttempt{Username: "ada", Source: "192.0.2.1"}
+	first, err := g.Check(ctx, a) // optimistic: nothing counted yet
+	if err != nil {
+		t.Fatal(err)
+	}
+	var admitted []oauth.LoginAdmission
+	for range 10 {
+		if adm, err := g.Check(ctx, a); err == nil {
+			admitted = append(admitted, adm)
+		}
+	}
+	if len(admitted) != 2 {
+		t.Fatalf("%d counted attempts let through beside one in flight, want MaxAttempts-1 = 2", len(admitted))
+	}
+	for _, adm := range admitted {
+		adm.Done(ctx, oauth.LoginResult{Outcome: oauth.LoginFailed})
+	}
+	first.Done(ctx, oauth.LoginResult{Outcome: oauth.LoginFailed})
+	if _, err := g.Check(ctx, a); err == nil {
+		t.Fatal("a fourth attempt after three failures was let through")
+	}
+	shared, _, _ := st.GetLoginCounters(ctx, "ada", "192.0.2.1")
+	if shared.Failures != 3 || !shared.LockedUntil.After(clock.t) {
+		t.Fatalf("shared counter %+v, want 3 failures and a lock", shared)
+	}
+
+	// After the lock lifts, a success makes the source known; the next
+	// success changes nothing and writes nothing.
+	clock.t = clock.t.Add(2 * time.Hour)
+	adm, err := g.Check(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm.Done(ctx, oauth.LoginResult{Outcome: oauth.LoginSucceeded})
+	_, pair, _ := st.GetLoginCounters(ctx, "ada", "192.0.2.1")
+	if !pair.LastSuccessAt.Equal(clock.t) {
+		t.Fatalf("the source is not known after a success: %+v", pair)
+	}
+	clock.t = clock.t.Add(time.Minute)
+	adm, err = g.Check(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm.Done(ctx, oauth.LoginResult{Outcome: oauth.LoginSucceeded})
+	_, again, _ := st.GetLoginCounters(ctx, "ada", "192.0.2.1")
+	if !again.UpdatedAt.Equal(pair.UpdatedAt) {
+		t.Fatalf("a success with nothing to change wrote %+v", again)
 	}
 }

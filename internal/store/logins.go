@@ -88,6 +88,10 @@ type LoginCounters interface {
 	// taken in fn is exact across goroutines and instances. An error from fn
 	// aborts and is returned as is.
 	UpdateLoginCounters(ctx context.Context, loginKey, source string, fn func(shared, pair LoginCounter) (LoginCounter, LoginCounter, error)) error
+	// GetLoginCounters reads the login's shared counter and its counter for
+	// source, without locking anything; an absent counter comes back zero
+	// with its keys set (when source is "", pair is the shared counter).
+	GetLoginCounters(ctx context.Context, loginKey, source string) (shared, pair LoginCounter, err error)
 	// ListLoginCounters returns every counter of a login, the shared one first.
 	ListLoginCounters(ctx context.Context, loginKey string) ([]LoginCounter, error)
 	// ResetLoginCounters clears the failures and locks of every counter of

@@ -72,6 +72,26 @@ func (s *Store) UpdateLoginCounters(ctx context.Context, loginKey, source string
 	})
 }
 
+// GetLoginCounters implements store.Store.
+func (s *Store) GetLoginCounters(ctx context.Context, loginKey, source string) (store.LoginCounter, store.LoginCounter, error) {
+	shared := store.LoginCounter{LoginKey: loginKey}
+	pair := store.LoginCounter{LoginKey: loginKey, Source: source}
+	rows, err := readAll(ctx, s, scanLoginCounter,
+		`SELECT `+loginCounterCols+` FROM login_counters WHERE login_key = $1 AND source IN ($2, $3)`, loginKey, "", source)
+	if err != nil {
+		return shared, pair, s.errf("get login counters: %w", err)
+	}
+	for _, c := range rows {
+		if c.Source == "" {
+			shared = c
+		}
+		if c.Source == source {
+			pair = c
+		}
+	}
+	return shared, pair, nil
+}
+
 // ListLoginCounters implements store.Store.
 func (s *Store) ListLoginCounters(ctx context.Context, loginKey string) ([]store.LoginCounter, error) {
 	out, err := readAll(ctx, s, scanLoginCounter,

@@ -10,6 +10,7 @@ import (
 
 var loginCounterTests = []test{
 	{"UpdateCreatesBoth", testLoginCountersCreate},
+	{"GetReadsWithoutCreating", testLoginCountersGet},
 	{"SharedOnly", testLoginCountersSharedOnly},
 	{"ClosureErrorStoresNothing", testLoginCountersAbort},
 	{"ConcurrentIncrementsAllCount", testLoginCountersConcurrent},
@@ -160,4 +161,29 @@ func testLoginCountersDeleteStale(t *testing.T, s store.Store) {
 	if n != 4 {
 		t.Errorf("deleted %d rows, want 4", n)
 	}
+}
+
+func testLoginCountersGet(t *testing.T, s store.Store) {
+	shared, pair, err := s.GetLoginCounters(ctx(t), "ada", "192.0.2.1")
+	must(t, "get absent", err)
+	same(t, "absent shared", shared, store.LoginCounter{LoginKey: "ada"})
+	same(t, "absent pair", pair, store.LoginCounter{LoginKey: "ada", Source: "192.0.2.1"})
+	if got, err := s.ListLoginCounters(ctx(t), "ada"); err != nil || len(got) != 0 {
+		t.Fatalf("a read created counters: %+v, %v", got, err)
+	}
+	must(t, "set", s.UpdateLoginCounters(ctx(t), "ada", "192.0.2.1", func(sh, p store.LoginCounter) (store.LoginCounter, store.LoginCounter, error) {
+		sh.Failures, sh.UpdatedAt = 2, t0
+		p.LastSuccessAt, p.UpdatedAt = t0, t0
+		return sh, p, nil
+	}))
+	shared, pair, err = s.GetLoginCounters(ctx(t), "ada", "192.0.2.1")
+	must(t, "get", err)
+	same(t, "shared", shared, store.LoginCounter{LoginKey: "ada", Failures: 2, UpdatedAt: t0})
+	same(t, "pair", pair, store.LoginCounter{LoginKey: "ada", Source: "192.0.2.1", LastSuccessAt: t0, UpdatedAt: t0})
+	shared, pair, err = s.GetLoginCounters(ctx(t), "ada", "")
+	must(t, "get without source", err)
+	same(t, "pair without source is the shared counter", pair, shared)
+	_, other, err := s.GetLoginCounters(ctx(t), "ada", "192.0.2.99")
+	must(t, "get another source", err)
+	same(t, "another source", other, store.LoginCounter{LoginKey: "ada", Source: "192.0.2.99"})
 }
