@@ -19,7 +19,7 @@ import (
 // BenchmarkMintTokens mints an access token and an ID token (two RS256
 // signatures) for the password grant.
 func BenchmarkMintTokens(b *testing.B) {
-	e := newEnv(b)
+	e := newBenchEnv(b)
 	ctx := context.Background()
 	u, err := e.app.Store.GetUser(ctx, e.userID)
 	if err != nil {
@@ -110,7 +110,7 @@ func serveBench(b *testing.B, h http.Handler, path, body, auth string) *httptest
 // the atomic rotation (a write transaction), minting an access and an ID
 // token, and recording the access token.
 func BenchmarkRefreshGrant(b *testing.B) {
-	e := newEnv(b)
+	e := newBenchEnv(b)
 	ctx := context.Background()
 	c, secret, err := e.app.Provision.CreateClient(ctx, provision.ClientInput{Name: "bench", GrantTypes: []string{"password", "refresh_token"}})
 	if err != nil {
@@ -132,7 +132,7 @@ func BenchmarkRefreshGrant(b *testing.B) {
 // BenchmarkClientCredentials is one client credentials grant on the
 // default server (one RS256 signature, no hashing).
 func BenchmarkClientCredentials(b *testing.B) {
-	e := newEnv(b)
+	e := newBenchEnv(b)
 	ctx := context.Background()
 	if _, err := e.app.Provision.PutScope(ctx, provision.ScopeInput{AuthServerID: "default", Name: "jobs"}); err != nil {
 		b.Fatal(err)
@@ -151,7 +151,7 @@ func BenchmarkClientCredentials(b *testing.B) {
 // BenchmarkIntrospectAccessToken is one introspection of a live access
 // token: client authentication, RS256 verification, the revocation check.
 func BenchmarkIntrospectAccessToken(b *testing.B) {
-	e := newEnv(b)
+	e := newBenchEnv(b)
 	auth := basic(e.clientID, e.clientSecret)
 	w := serveBench(b, e.app.Handler, "/oauth2/default/v1/token", e.passwordForm("openid").Encode(), auth)
 	var tok map[string]any
@@ -168,7 +168,7 @@ func BenchmarkIntrospectAccessToken(b *testing.B) {
 // before any password is hashed. Its cost must not grow with the square of
 // the scope count.
 func BenchmarkTokenManyScopes(b *testing.B) {
-	e := newEnv(b)
+	e := newBenchEnv(b)
 	names := make([]string, 17000)
 	for i := range names {
 		names[i] = shortScopeName(i)
