@@ -60,6 +60,14 @@ tokens are not active. An operator then sets a new password
 (users set-password), which makes the user ACTIVE and revokes every token
 issued before.`,
 		run: (*provision.Service).ExpirePassword},
+	{name: "unlock", done: "unlocked",
+		short: "End a user's lockout: clear failed-login counts and set LOCKED_OUT back to ACTIVE",
+		long: `End a user's lockout, as Okta's unlock does. The login guard's failure
+counts and locks for the user's login are cleared (from every source), and
+a LOCKED_OUT user becomes ACTIVE. Sources the user logged in from before
+stay known. A user who is not locked out keeps its status. Tokens revoked
+by the lockout stay revoked.`,
+		run: (*provision.Service).UnlockUser},
 }
 
 func newLifecycleCmds(g *globals) []*cobra.Command {

@@ -4,6 +4,10 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/store/sqlite"
 )
 
 // TestUsersLifecycleCLI walks a user through every lifecycle command, by
@@ -89,5 +93,51 @@ func TestUsersSetPasswordCLI(t *testing.T) {
 	}
 	if out := mustCLI(t, "another new passphrase\n", "users", "set-password", "BOB@example.com", "--password-stdin", "--db", db); !strings.Contains(out, "earlier tokens revoked") {
 		t.Fatalf("set-password: %q", out)
+	}
+}
+
+// TestUsersUnlockCLI: a user the login guard locked shows LOCKED_OUT in
+// users list, and users unlock clears the counts and makes it ACTIVE.
+func TestUsersUnlockCLI(t *testing.T) {
+	db := keysDB(t)
+	var u map[string]any
+	if err := json.Unmarshal([]byte(mustCLI(t, "a long passphrase\n", "users", "create", "--db", db, "--login", "ada@example.com", "--password-stdin", "--json")), &u); err != nil {
+		t.Fatal(err)
+	}
+	id := u["id"].(string)
+	// Lock it as the guard does: a locked counter and the status.
+	st, err := sqlite.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if err := st.UpdateLoginCounters(t.Context(), "ada@example.com", "", func(sh, p store.LoginCounter) (store.LoginCounter, store.LoginCounter, error) {
+		sh.Failures, sh.LockedUntil, sh.UpdatedAt = 10, now.Add(time.Hour), now
+		return sh, p, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpdateUser(t.Context(), id, func(u store.User) (store.User, error) {
+		u.Status = store.UserLockedOut
+		return u, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	if list := mustCLI(t, "", "users", "list", "--db", db); !strings.Contains(list, "LOCKED_OUT") {
+		t.Fatalf("users list does not show the lock:\n%s", list)
+	}
+	if out := mustCLI(t, "", "users", "unlock", "ada@example.com", "--db", db); out != "unlocked user "+id+" (ada@example.com), status ACTIVE\n" {
+		t.Fatalf("unlock: %q", out)
+	}
+	st, err = sqlite.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	shared, _, err := st.GetLoginCounters(t.Context(), "ada@example.com", "")
+	if err != nil || shared.Failures != 0 || !shared.LockedUntil.IsZero() {
+		t.Fatalf("counters after unlock: %+v, %v", shared, err)
 	}
 }

@@ -70,7 +70,7 @@ func passwordFromStdin(cmd *cobra.Command, given bool) (string, error) {
 
 func newUsersCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "users", Short: "Manage users", Args: cobra.NoArgs}
-	cmd.AddCommand(newUsersCreateCmd(g), newUsersListCmd(g), newUsersUnlockCmd(g))
+	cmd.AddCommand(newUsersCreateCmd(g), newUsersListCmd(g))
 	cmd.AddCommand(newLifecycleCmds(g)...)
 	return cmd
 }
@@ -167,37 +167,6 @@ func newUsersListCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of users in Okta's shape")
-	return cmd
-}
-
-func newUsersUnlockCmd(g *globals) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "unlock ID|LOGIN [--json]",
-		Short: "End a user's lockout: clear failed-login counts and set LOCKED_OUT back to ACTIVE",
-		Long: `End a user's lockout, as Okta's unlock does. The login guard's failure
-counts and locks for the user's login are cleared (from every source), and
-a LOCKED_OUT user becomes ACTIVE. Sources the user logged in from before
-stay known. A user who is not locked out keeps its status.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := g.openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			u, err := a.Provision.UnlockUser(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), oktaapi.FromUser(u))
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "unlocked user %s (%s), status %s\n", u.ID, u.Login, u.Status)
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the user as one JSON object in Okta's shape")
 	return cmd
 }
 

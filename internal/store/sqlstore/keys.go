@@ -142,5 +142,5 @@ func (s *Store) DeleteKey(ctx context.Context, authServerID, kid string) error {
 	op := "delete key " + quote(kid) + " of " + quote(authServerID)
 	res, err := s.write.ExecContext(ctx,
 		`DELETE FROM signing_keys WHERE auth_server_id = $1 AND id = $2`, authServerID, kid)
-	return s.deleted(op, res, err)
+	return s.oneRow(op, res, err)
 }

@@ -64,7 +64,7 @@ func (s *Store) DeleteScope(ctx context.Context, authServerID, name string) erro
 		}
 		res, err := tx.ExecContext(ctx,
 			`DELETE FROM scopes WHERE auth_server_id = $1 AND name = $2`, authServerID, name)
-		return s.deleted(op, res, err)
+		return s.oneRow(op, res, err)
 	})
 }
 
@@ -128,7 +128,7 @@ func (s *Store) DeleteClaim(ctx context.Context, authServerID, id string) error 
 	op := "delete claim " + quote(id) + " of " + quote(authServerID)
 	res, err := s.write.ExecContext(ctx,
 		`DELETE FROM claims WHERE auth_server_id = $1 AND id = $2`, authServerID, id)
-	return s.deleted(op, res, err)
+	return s.oneRow(op, res, err)
 }
 
 const policyCols = `auth_server_id, id, name, description, priority, status, client_ids, created_at, updated_at`
@@ -191,7 +191,7 @@ func (s *Store) DeletePolicy(ctx context.Context, authServerID, id string) error
 	return s.inTx(ctx, op, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx,
 			`DELETE FROM policies WHERE auth_server_id = $1 AND id = $2`, authServerID, id)
-		if err := s.deleted(op, res, err); err != nil {
+		if err := s.oneRow(op, res, err); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx,
@@ -305,5 +305,5 @@ func (s *Store) DeleteRule(ctx context.Context, policyID, id string) error {
 	op := "delete rule " + quote(id) + " of policy " + quote(policyID)
 	res, err := s.write.ExecContext(ctx,
 		`DELETE FROM policy_rules WHERE policy_id = $1 AND id = $2`, policyID, id)
-	return s.deleted(op, res, err)
+	return s.oneRow(op, res, err)
 }

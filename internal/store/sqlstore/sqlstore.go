@@ -115,22 +115,6 @@ func (s *Store) queryErr(op string, err error) error {
 	return s.errf("%s: %w", op, err)
 }
 
-// deleted maps the result of a DELETE of one record: no row deleted becomes
-// store.ErrNotFound.
-func (s *Store) deleted(op string, res sql.Result, err error) error {
-	if err != nil {
-		return s.execErr(op, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return s.errf("%s: %w", op, err)
-	}
-	if n == 0 {
-		return s.errf("%s: %w", op, store.ErrNotFound)
-	}
-	return nil
-}
-
 // inTx runs fn in a write transaction and commits it unless fn fails; fn's
 // error is returned unchanged so that a closure's error reaches the caller
 // as is.
