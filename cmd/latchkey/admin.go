@@ -5,20 +5,25 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/latchkey/latchkey/internal/store/sqlite"
+	"github.com/latchkey/latchkey/internal/app"
 )
 
 func newMigrateCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "migrate",
 		Short: "Apply the store's schema migrations (serve also applies them at start)",
-		Args:  cobra.NoArgs,
+		Long: `Apply the store's schema migrations: to a SQLite file, or to a PostgreSQL
+database (--db postgres://…). serve applies them at start too, unless
+--no-migrate (PostgreSQL). Instances and migrate runs starting at once take
+turns: SQLite through a lock file beside the database, PostgreSQL through an
+advisory lock.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.load()
 			if err != nil {
 				return err
 			}
-			applied, err := sqlite.Migrate(cmd.Context(), cfg.DB)
+			applied, err := app.Migrate(cmd.Context(), cfg.DB)
 			if err != nil {
 				return err
 			}

@@ -21,7 +21,7 @@ const devDB = "latchkey-dev.db"
 
 func newServeCmd(g *globals) *cobra.Command {
 	var (
-		dev                          bool
+		dev, noMigrate               bool
 		addr, baseURL, masterKeyFile string
 		logLevel, logFormat          string
 		tlsCert, tlsKey              string
@@ -43,6 +43,12 @@ policy) and applies the config file's setup: section. While serving, each
 instance rotates signing keys that are due, deletes expired tokens and audit
 events past events.retention, and writes the audit trail of token grants,
 refresh token reuse and revocations to the store (latchkey events list).
+
+With --db postgres://… (or LATCHKEY_DB, or db: in the config), Latchkey
+runs on PostgreSQL, and any number of instances may share the database
+(docs/deploy.md). Pending schema migrations are applied at start, under an
+advisory lock so that instances starting at once take turns; --no-migrate
+leaves the schema alone and refuses to start if it is behind.
 
 Without --dev, a master key must be configured (master_key_file,
 LATCHKEY_MASTER_KEY_FILE, LATCHKEY_MASTER_KEY, or an existing {db}.key).
@@ -94,11 +100,12 @@ old one in place with a warning in the log (docs/tls.md).`,
 					}
 				}
 			}
-			return runServe(cmd, cfg, dev)
+			return runServe(cmd, cfg, dev, noMigrate)
 		},
 	}
 	f := cmd.Flags()
 	f.BoolVar(&dev, "dev", false, "development mode: local database, generated master key, demo client and user")
+	f.BoolVar(&noMigrate, "no-migrate", false, "do not apply pending schema migrations at start (PostgreSQL: run latchkey migrate first)")
 	f.StringVar(&addr, "addr", "", "listen address (default 127.0.0.1:8080; LATCHKEY_ADDR)")
 	f.StringVar(&baseURL, "base-url", "", "public base URL issuers are built from, e.g. https://auth.example.com (default http://{addr}, https://{addr} with TLS; LATCHKEY_BASE_URL)")
 	f.StringVar(&masterKeyFile, "master-key-file", "", "file holding the base64 master key (LATCHKEY_MASTER_KEY_FILE)")
@@ -109,10 +116,10 @@ old one in place with a warning in the log (docs/tls.md).`,
 	return cmd
 }
 
-func runServe(cmd *cobra.Command, cfg config.Config, dev bool) error {
+func runServe(cmd *cobra.Command, cfg config.Config, dev, noMigrate bool) error {
 	ctx := cmd.Context()
 	logger := newLogger(cmd.ErrOrStderr(), cfg)
-	a, err := app.Open(ctx, cfg, app.Options{Logger: logger})
+	a, err := app.Open(ctx, cfg, app.Options{Logger: logger, NoMigrate: noMigrate})
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,7 @@ import (
 	"github.com/latchkey/latchkey/internal/secrets"
 	"github.com/latchkey/latchkey/internal/setup"
 	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/store/postgres"
 	"github.com/latchkey/latchkey/internal/store/sqlite"
 	"github.com/latchkey/latchkey/internal/tlsreload"
 	"github.com/latchkey/latchkey/internal/token"
@@ -70,18 +71,42 @@ func (a *App) now() time.Time {
 type Options struct {
 	Logger *slog.Logger     // discards when nil
 	Now    func() time.Time // time.Now when nil
+	// NoMigrate opens a PostgreSQL store without applying its pending
+	// migrations (serve --no-migrate): the schema must be current. A
+	// SQLite file is always migrated as it opens.
+	NoMigrate bool
 }
 
-// OpenStore opens the store a DSN names.
-func OpenStore(ctx context.Context, dsn string) (store.Store, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, errors.New("app: the PostgreSQL backend is not part of this build yet; use a SQLite file path")
+// IsPostgres reports whether a DSN names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// OpenStore opens the store a DSN names: PostgreSQL for postgres:// and
+// postgresql:// URLs, else a SQLite file. Pending migrations are applied
+// unless noMigrate (PostgreSQL only).
+func OpenStore(ctx context.Context, dsn string, noMigrate bool) (store.Store, error) {
+	if IsPostgres(dsn) {
+		s, err := postgres.Open(ctx, dsn, postgres.Options{NoMigrate: noMigrate})
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
 	s, err := sqlite.Open(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// Migrate applies the pending migrations of the store a DSN names and
+// returns the versions applied.
+func Migrate(ctx context.Context, dsn string) ([]int64, error) {
+	if IsPostgres(dsn) {
+		return postgres.Migrate(ctx, dsn)
+	}
+	return sqlite.Migrate(ctx, dsn)
 }
 
 // MasterKeyFileFor is where a master key file is looked for when none is
@@ -126,7 +151,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := OpenStore(ctx, cfg.DB)
+	st, err := OpenStore(ctx, cfg.DB, opts.NoMigrate)
 	if err != nil {
 		return nil, err
 	}

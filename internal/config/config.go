@@ -27,7 +27,8 @@ type Config struct {
 	Addr string `yaml:"addr"`
 	// BaseURL is the public URL issuers are built from: {base}/oauth2/{id}.
 	BaseURL string `yaml:"base_url"`
-	// DB is the store: a SQLite file path (or file: URI).
+	// DB is the store: a SQLite file path (or file: URI), or a PostgreSQL
+	// URL (postgres:// or postgresql://).
 	DB string `yaml:"db"`
 	// MasterKeyFile holds the base64 master key that seals signing keys and
 	// keys client-secret hashes. LATCHKEY_MASTER_KEY may give the key itself.
@@ -383,11 +384,20 @@ func (c Config) String() string {
 		" access_token_lifetime=" + c.Tokens.AccessTokenLifetime.String() + " password.memory_kib=" + strconv.Itoa(int(c.Password.MemoryKiB))
 }
 
-// redactDSN hides a password in a URL-shaped DSN.
+// redactDSN hides a password in a URL-shaped DSN, in its user part or in
+// a password= parameter (as PostgreSQL URLs allow). A URL that does not
+// parse is not shown at all.
 func redactDSN(dsn string) string {
+	if !strings.Contains(dsn, "://") {
+		return dsn // a SQLite file path
+	}
 	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
-		return dsn
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
 }

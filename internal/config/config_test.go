@@ -126,10 +126,16 @@ func TestStringHidesSecrets(t *testing.T) {
 	t.Parallel()
 	c := Default()
 	c.MasterKey = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA=="
-	c.DB = "postgres://latchkey:hunter2@db.example.com/latchkey"
-	s := c.String()
-	if strings.Contains(s, c.MasterKey) || strings.Contains(s, "hunter2") {
-		t.Fatalf("String leaks a secret: %s", s)
+	for _, dsn := range []string{
+		"postgres://latchkey:hunter2@db.example.com/latchkey",
+		"postgresql://latchkey@db.example.com/latchkey?sslmode=verify-full&password=hunter2",
+		"postgres://latchkey:hunter2@db.example.com:bad-port/latchkey",
+	} {
+		c.DB = dsn
+		s := c.String()
+		if strings.Contains(s, c.MasterKey) || strings.Contains(s, "hunter2") {
+			t.Fatalf("String leaks a secret: %s", s)
+		}
 	}
 }
 

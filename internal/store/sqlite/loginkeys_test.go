@@ -10,6 +10,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/store/sqlstore"
 )
 
 // oldDatabase makes a database at schema 7, whose login keys are
@@ -101,7 +102,7 @@ func TestRekeyCollision(t *testing.T) {
 	ctx := t.Context()
 	path := oldDatabase(t, [][2]string{{"00uA", "admin"}, {"00uB", "ａdmin"}, {"00uC", "jose\u0301"}, {"00uD", "José"}, {"00uE", "ada"}})
 	_, err := Open(ctx, path)
-	var ce *LoginCollisionError
+	var ce *sqlstore.LoginCollisionError
 	if !errors.As(err, &ce) {
 		t.Fatalf("open: %v, want a *LoginCollisionError", err)
 	}

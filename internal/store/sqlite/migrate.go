@@ -9,6 +9,8 @@ import (
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
+
+	"github.com/latchkey/latchkey/internal/store/sqlstore"
 )
 
 //go:embed migrations/*.sql
@@ -16,7 +18,7 @@ var migrationFiles embed.FS
 
 // migrate puts the database file at path in WAL mode, applies pending
 // migrations through db, its writer pool, and recomputes login keys made by
-// another login normalisation (rekeyLogins); it returns the versions applied.
+// another login normalisation (sqlstore.RekeyLogins); it returns the versions applied.
 // Both steps run under the migration lock: switching a fresh file to WAL
 // needs an exclusive lock that two connections asking at once can deadlock
 // on, and SQLite then fails one of them at once, whatever busy_timeout says.
@@ -55,6 +57,22 @@ func migrate(ctx context.Context, db *sql.DB, path string) (_ []int64, err error
 		applied = append(applied, r.Source.Version)
 	}
 	return applied, nil
+}
+
+// rekeyLogins runs sqlstore.RekeyLogins in a transaction of its own.
+func rekeyLogins(ctx context.Context, db *sql.DB, path string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: rekey logins: %w", path, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := sqlstore.RekeyLogins(ctx, tx, "sqlite", path); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: %s: rekey logins: %w", path, err)
+	}
+	return nil
 }
 
 // lockMigrations waits (until ctx ends) until this process alone may

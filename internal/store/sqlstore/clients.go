@@ -11,6 +11,9 @@ import (
 const clientCols = `id, name, secret_hash, token_endpoint_auth_method, grant_types, status,
 	secret_sealed, jwks, jwks_uri, refresh_rotation, refresh_leeway, created_at, updated_at`
 
+// clientByIDSQL is a hot-path read: client authentication.
+const clientByIDSQL = `SELECT ` + clientCols + ` FROM clients WHERE id = $1`
+
 func scanClient(sc scanner) (store.Client, error) {
 	var c store.Client
 	var grants string
@@ -61,8 +64,7 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 
 // GetClient implements store.Store.
 func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
-	c, err := readRow(ctx, s, scanClient,
-		`SELECT `+clientCols+` FROM clients WHERE id = $1`, id)
+	c, err := readRow(ctx, s, scanClient, clientByIDSQL, id)
 	if err != nil {
 		return store.Client{}, s.queryErr("get client "+quote(id), err)
 	}

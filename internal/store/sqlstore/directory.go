@@ -169,10 +169,13 @@ func (s *Store) ListGroupMembers(ctx context.Context, groupID string, p store.Pa
 	return out, nil
 }
 
+// userGroupIDsSQL is a hot-path read: a user's groups, for policy rules
+// and group claims.
+const userGroupIDsSQL = `SELECT group_id FROM group_members WHERE user_id = $1 ORDER BY group_id`
+
 // ListUserGroupIDs implements store.Store.
 func (s *Store) ListUserGroupIDs(ctx context.Context, userID string) ([]string, error) {
-	out, err := readAll(ctx, s, scanString,
-		`SELECT group_id FROM group_members WHERE user_id = $1 ORDER BY group_id`, userID)
+	out, err := readAll(ctx, s, scanString, userGroupIDsSQL, userID)
 	if err != nil {
 		return nil, s.errf("list groups of user %s: %w", quote(userID), err)
 	}

@@ -10,6 +10,11 @@ import (
 
 const loginCounterCols = `login_key, source, failures, locked_until, last_success_at, updated_at`
 
+// loginCountersSQL is a hot-path read (every password grant), locked
+// with the dialect's ForUpdate after it.
+const loginCountersSQL = `SELECT ` + loginCounterCols + ` FROM login_counters
+	WHERE login_key = $1 AND source IN ($2, $3) ORDER BY source`
+
 func scanLoginCounter(sc scanner) (store.LoginCounter, error) {
 	var c store.LoginCounter
 	var locked, success, updated int64
@@ -40,9 +45,7 @@ func (s *Store) UpdateLoginCounters(ctx context.Context, loginKey, source string
 				return s.execErr(op, err)
 			}
 		}
-		rows, err := queryAll(ctx, tx, scanLoginCounter,
-			`SELECT `+loginCounterCols+` FROM login_counters WHERE login_key = $1 AND source IN ($2, $3)
-			ORDER BY source`+s.d.ForUpdate, loginKey, "", source)
+		rows, err := queryAll(ctx, tx, scanLoginCounter, loginCountersSQL+s.d.ForUpdate, loginKey, "", source)
 		if err != nil {
 			return s.errf("%s: %w", op, err)
 		}

@@ -13,6 +13,20 @@ import (
 const refreshCols = `id, family_id, auth_server_id, client_id, user_id, scopes, auth_time, issued_at,
 	expires_at, idle_window, last_used_at, rotated_at, replaced_by, revoked_at`
 
+// Hot-path statements: refresh grants, revocation, introspection and
+// client assertions (see hotpath_test.go). The SELECTs that lock take the
+// dialect's ForUpdate after them.
+const (
+	refreshByIDSQL      = `SELECT ` + refreshCols + ` FROM refresh_tokens WHERE id = $1`
+	familyTokensSQL     = `SELECT id FROM refresh_tokens WHERE family_id = $1 ORDER BY issued_at, id`
+	revokeFamilySQL     = `UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at = 0`
+	revokeFamilyRecSQL  = `UPDATE token_records SET revoked_at = $2 WHERE family_id = $1 AND revoked_at = 0`
+	tokenRecordByJTISQL = `SELECT ` + tokenRecordCols + ` FROM token_records WHERE jti = $1`
+	useOnceSQL          = `INSERT INTO single_use (id, expires_at) VALUES ($1, $2)
+		ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at
+		WHERE single_use.expires_at <= $3`
+)
+
 func scanRefresh(sc scanner) (store.RefreshToken, error) {
 	var r store.RefreshToken
 	var scopes string
@@ -68,7 +82,7 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) er
 
 // GetRefreshToken implements store.Store.
 func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshToken, error) {
-	t, err := readRow(ctx, s, scanRefresh, `SELECT `+refreshCols+` FROM refresh_tokens WHERE id = $1`, id)
+	t, err := readRow(ctx, s, scanRefresh, refreshByIDSQL, id)
 	if err != nil {
 		return store.RefreshToken{}, s.queryErr("get refresh token", err)
 	}
@@ -77,8 +91,7 @@ func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshTo
 
 // lockRefresh reads a refresh token in tx, locking its row until tx ends.
 func (s *Store) lockRefresh(ctx context.Context, tx *sql.Tx, id string) (store.RefreshToken, error) {
-	return scanRefresh(tx.QueryRowContext(ctx,
-		`SELECT `+refreshCols+` FROM refresh_tokens WHERE id = $1`+s.d.ForUpdate, id))
+	return scanRefresh(tx.QueryRowContext(ctx, refreshByIDSQL+s.d.ForUpdate, id))
 }
 
 // UseRefreshToken implements store.Store. Neither the token's id nor its
@@ -195,19 +208,19 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time)
 		return s.errf("%s: zero revocation time", op)
 	}
 	return s.inTx(ctx, op, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM refresh_tokens WHERE family_id = $1 ORDER BY issued_at, id`+s.d.ForUpdate, familyID)
+		rows, err := tx.QueryContext(ctx, familyTokensSQL+s.d.ForUpdate, familyID)
 		if err != nil {
 			return s.errf("%s: lock: %w", op, err)
 		}
 		if err := errors.Join(rows.Close(), rows.Err()); err != nil {
 			return s.errf("%s: lock: %w", op, err)
 		}
-		for _, table := range []string{"refresh_tokens", "token_records"} {
-			_, err := tx.ExecContext(ctx,
-				`UPDATE `+table+` SET revoked_at = $2 WHERE family_id = $1 AND revoked_at = 0`,
-				familyID, millis(at))
-			if err != nil {
-				return s.execErr(op+": "+table, err)
+		for _, q := range []struct{ table, sql string }{
+			{"refresh_tokens", revokeFamilySQL},
+			{"token_records", revokeFamilyRecSQL},
+		} {
+			if _, err := tx.ExecContext(ctx, q.sql, familyID, millis(at)); err != nil {
+				return s.execErr(op+": "+q.table, err)
 			}
 		}
 		return nil
@@ -268,8 +281,7 @@ func (s *Store) recordToken(ctx context.Context, tx *sql.Tx, r store.TokenRecord
 
 // GetTokenRecord implements store.Store.
 func (s *Store) GetTokenRecord(ctx context.Context, jti string) (store.TokenRecord, error) {
-	r, err := readRow(ctx, s, scanTokenRecord,
-		`SELECT `+tokenRecordCols+` FROM token_records WHERE jti = $1`, jti)
+	r, err := readRow(ctx, s, scanTokenRecord, tokenRecordByJTISQL, jti)
 	if err != nil {
 		return store.TokenRecord{}, s.queryErr("get token record "+quote(jti), err)
 	}
@@ -288,11 +300,7 @@ func (s *Store) UseOnce(ctx context.Context, key string, expiresAt time.Time) er
 	if expiresAt.IsZero() {
 		return s.errf("%s: zero expiry", op)
 	}
-	res, err := s.write.ExecContext(ctx,
-		`INSERT INTO single_use (id, expires_at) VALUES ($1, $2)
-		ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at
-		WHERE single_use.expires_at <= $3`,
-		key, millis(expiresAt), millis(time.Now()))
+	res, err := s.write.ExecContext(ctx, useOnceSQL, key, millis(expiresAt), millis(time.Now()))
 	if err != nil {
 		return s.execErr(op, err)
 	}

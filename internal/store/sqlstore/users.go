@@ -25,6 +25,12 @@ func scanUser(sc scanner) (store.User, error) {
 	return u, nil
 }
 
+// Hot-path reads (see hotpath_test.go).
+const (
+	userByIDSQL    = `SELECT ` + userCols + ` FROM users WHERE id = $1`
+	userByLoginSQL = `SELECT ` + userCols + ` FROM users WHERE login_key = $1`
+)
+
 // loginKey is the unique form of a login (store.NormalizeLogin).
 func loginKey(login string) string { return store.NormalizeLogin(login) }
 
@@ -48,8 +54,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 
 // GetUser implements store.Store.
 func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
-	u, err := readRow(ctx, s, scanUser,
-		`SELECT `+userCols+` FROM users WHERE id = $1`, id)
+	u, err := readRow(ctx, s, scanUser, userByIDSQL, id)
 	if err != nil {
 		return store.User{}, s.queryErr("get user "+quote(id), err)
 	}
@@ -59,8 +64,7 @@ func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
 // GetUserByLogin implements store.Store. The login is left out of error
 // messages: they reach logs, and a login is personal data.
 func (s *Store) GetUserByLogin(ctx context.Context, login string) (store.User, error) {
-	u, err := readRow(ctx, s, scanUser,
-		`SELECT `+userCols+` FROM users WHERE login_key = $1`, loginKey(login))
+	u, err := readRow(ctx, s, scanUser, userByLoginSQL, loginKey(login))
 	if err != nil {
 		return store.User{}, s.queryErr("get user by login", err)
 	}

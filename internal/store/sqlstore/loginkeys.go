@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -17,14 +17,15 @@ import (
 // operator renames or deletes all but one of them; the logins themselves
 // are left out of the message, which reaches logs.
 type LoginCollisionError struct {
-	Path    string
-	UserIDs [][]string // each entry: the ids of users sharing one login
+	Engine   string     // "sqlite" or "postgres"
+	Database string     // the SQLite file, or the PostgreSQL database's name: never a DSN, which may hold a password
+	UserIDs  [][]string // each entry: the ids of users sharing one login
 }
 
 func (e *LoginCollisionError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "sqlite: %s: logins that were distinct are one login under %s (RFC 8265 PRECIS UsernameCaseMapped): ",
-		e.Path, store.LoginNormalization)
+	fmt.Fprintf(&b, "%s: %s: logins that were distinct are one login under %s (RFC 8265 PRECIS UsernameCaseMapped): ",
+		e.Engine, e.Database, store.LoginNormalization)
 	for i, ids := range e.UserIDs {
 		if i > 0 {
 			b.WriteString("; ")
@@ -32,32 +33,28 @@ func (e *LoginCollisionError) Error() string {
 		b.WriteString("users " + strings.Join(ids, " and "))
 	}
 	b.WriteString(". Latchkey will not start until each group is down to one user: give the others another login " +
-		"(sqlite3 DB \"UPDATE users SET login = 'NEW' WHERE id = 'ID'\") or delete them, then start again (docs/users.md)")
+		"(UPDATE users SET login = 'NEW' WHERE id = 'ID') or delete them, then start again (docs/users.md)")
 	return b.String()
 }
 
-// rekeyLogins recomputes users.login_key with store.NormalizeLogin when
+// RekeyLogins recomputes users.login_key with store.NormalizeLogin when
 // the keys were computed by another normalisation (the one recorded in
-// login_key_version), and records the current one: this runs once per
-// database and again only when the normalisation changes (a new Unicode
-// version, say). It runs under the migration lock, in one transaction. A
-// collision is a *LoginCollisionError and changes nothing. The login
-// guard's counters whose key changes are dropped: their failure counts
-// and known sources restart.
-func rekeyLogins(ctx context.Context, db *sql.DB, path string) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: %s: rekey logins: %w", path, err)
-	}
-	defer func() { _ = tx.Rollback() }()
+// login_key_version), and records the current one: a backend runs it after
+// its migrations, once per database and again only when the normalisation
+// changes (a new Unicode version, say). It works in tx, which the caller
+// begins under its migration lock and commits. A collision is a
+// *LoginCollisionError and changes nothing. The login guard's counters
+// whose key changes are dropped: their failure counts and known sources
+// restart. engine and database name the database in errors.
+func RekeyLogins(ctx context.Context, tx *sql.Tx, engine, database string) error {
 	var version string
 	if err := tx.QueryRowContext(ctx, `SELECT version FROM login_key_version WHERE id = 1`).Scan(&version); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("sqlite: %s: rekey logins: %w", path, err)
+		return fmt.Errorf("%s: %s: rekey logins: %w", engine, database, err)
 	}
 	if version == store.LoginNormalization {
 		return nil
 	}
-	changed, err := newLoginKeys(ctx, tx, path)
+	changed, err := newLoginKeys(ctx, tx, engine, database)
 	if err != nil {
 		return err
 	}
@@ -70,29 +67,26 @@ func rekeyLogins(ctx context.Context, db *sql.DB, path string) error {
 	} {
 		for id, key := range changed {
 			if _, err := tx.ExecContext(ctx, `UPDATE users SET login_key = $1 WHERE id = $2`, step(id, key), id); err != nil {
-				return fmt.Errorf("sqlite: %s: rekey user %s: %w", path, id, err)
+				return fmt.Errorf("%s: %s: rekey user %s: %w", engine, database, id, err)
 			}
 		}
 	}
 	if err := dropRekeyedCounters(ctx, tx); err != nil {
-		return fmt.Errorf("sqlite: %s: rekey login counters: %w", path, err)
+		return fmt.Errorf("%s: %s: rekey login counters: %w", engine, database, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO login_key_version (id, version) VALUES (1, $1)
 		ON CONFLICT (id) DO UPDATE SET version = excluded.version`, store.LoginNormalization); err != nil {
-		return fmt.Errorf("sqlite: %s: rekey logins: %w", path, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: %s: rekey logins: %w", path, err)
+		return fmt.Errorf("%s: %s: rekey logins: %w", engine, database, err)
 	}
 	return nil
 }
 
 // newLoginKeys returns the users whose key changes, with their new key, or
 // a *LoginCollisionError.
-func newLoginKeys(ctx context.Context, tx *sql.Tx, path string) (map[string]string, error) {
+func newLoginKeys(ctx context.Context, tx *sql.Tx, engine, database string) (map[string]string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, login, login_key FROM users ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: %s: rekey logins: %w", path, err)
+		return nil, fmt.Errorf("%s: %s: rekey logins: %w", engine, database, err)
 	}
 	defer rows.Close()
 	owners := map[string][]string{}
@@ -100,7 +94,7 @@ func newLoginKeys(ctx context.Context, tx *sql.Tx, path string) (map[string]stri
 	for rows.Next() {
 		var id, login, old string
 		if err := rows.Scan(&id, &login, &old); err != nil {
-			return nil, fmt.Errorf("sqlite: %s: rekey logins: %w", path, err)
+			return nil, fmt.Errorf("%s: %s: rekey logins: %w", engine, database, err)
 		}
 		key := store.NormalizeLogin(login)
 		owners[key] = append(owners[key], id)
@@ -109,7 +103,7 @@ func newLoginKeys(ctx context.Context, tx *sql.Tx, path string) (map[string]stri
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: %s: rekey logins: %w", path, err)
+		return nil, fmt.Errorf("%s: %s: rekey logins: %w", engine, database, err)
 	}
 	var clash [][]string
 	for _, ids := range owners {
@@ -119,7 +113,7 @@ func newLoginKeys(ctx context.Context, tx *sql.Tx, path string) (map[string]stri
 	}
 	if len(clash) > 0 {
 		slices.SortFunc(clash, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
-		return nil, &LoginCollisionError{Path: path, UserIDs: clash}
+		return nil, &LoginCollisionError{Engine: engine, Database: database, UserIDs: clash}
 	}
 	return changed, nil
 }
