@@ -379,17 +379,25 @@ var writes = map[string]struct {
 		_, err := s.UpdateClient(ctx, "0oa9", func(c store.Client) (store.Client, error) { return c, nil })
 		return err
 	}},
-	"PutScope":     {cache.KindScopes, func(ctx context.Context, s store.Store) error { return s.PutScope(ctx, store.Scope{AuthServerID: "aus1", Name: "x"}) }},
-	"DeleteScope":  {cache.KindScopes, func(ctx context.Context, s store.Store) error { return s.DeleteScope(ctx, "aus1", "x") }},
-	"PutClaim":     {cache.KindClaims, func(ctx context.Context, s store.Store) error { return s.PutClaim(ctx, store.Claim{ID: "ocl1", AuthServerID: "aus1"}) }},
-	"DeleteClaim":  {cache.KindClaims, func(ctx context.Context, s store.Store) error { return s.DeleteClaim(ctx, "aus1", "ocl1") }},
-	"PutPolicy":    {cache.KindPolicies, func(ctx context.Context, s store.Store) error { return s.PutPolicy(ctx, store.Policy{ID: "00p9", AuthServerID: "aus1"}) }},
+	"PutScope": {cache.KindScopes, func(ctx context.Context, s store.Store) error {
+		return s.PutScope(ctx, store.Scope{AuthServerID: "aus1", Name: "x"})
+	}},
+	"DeleteScope": {cache.KindScopes, func(ctx context.Context, s store.Store) error { return s.DeleteScope(ctx, "aus1", "x") }},
+	"PutClaim": {cache.KindClaims, func(ctx context.Context, s store.Store) error {
+		return s.PutClaim(ctx, store.Claim{ID: "ocl1", AuthServerID: "aus1"})
+	}},
+	"DeleteClaim": {cache.KindClaims, func(ctx context.Context, s store.Store) error { return s.DeleteClaim(ctx, "aus1", "ocl1") }},
+	"PutPolicy": {cache.KindPolicies, func(ctx context.Context, s store.Store) error {
+		return s.PutPolicy(ctx, store.Policy{ID: "00p9", AuthServerID: "aus1"})
+	}},
 	"DeletePolicy": {cache.KindPolicies, func(ctx context.Context, s store.Store) error { return s.DeletePolicy(ctx, "aus1", "00p9") }},
 	"PutRule": {cache.KindPolicies, func(ctx context.Context, s store.Store) error {
 		return s.PutRule(ctx, store.PolicyRule{ID: "0pr1", PolicyID: "00p9", AuthServerID: "aus1"})
 	}},
-	"DeleteRule":        {cache.KindPolicies, func(ctx context.Context, s store.Store) error { return s.DeleteRule(ctx, "00p9", "0pr1") }},
-	"CreateGroup":       {cache.KindDirectory, func(ctx context.Context, s store.Store) error { return s.CreateGroup(ctx, store.Group{ID: "00g9", Name: "g"}) }},
+	"DeleteRule": {cache.KindPolicies, func(ctx context.Context, s store.Store) error { return s.DeleteRule(ctx, "00p9", "0pr1") }},
+	"CreateGroup": {cache.KindDirectory, func(ctx context.Context, s store.Store) error {
+		return s.CreateGroup(ctx, store.Group{ID: "00g9", Name: "g"})
+	}},
 	"DeleteGroup":       {cache.KindDirectory, func(ctx context.Context, s store.Store) error { return s.DeleteGroup(ctx, "00g9") }},
 	"AddGroupMember":    {cache.KindDirectory, func(ctx context.Context, s store.Store) error { return s.AddGroupMember(ctx, "00g9", "00u9") }},
 	"RemoveGroupMember": {cache.KindDirectory, func(ctx context.Context, s store.Store) error { return s.RemoveGroupMember(ctx, "00g9", "00u9") }},
