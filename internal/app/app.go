@@ -34,6 +34,7 @@ import (
 	"github.com/latchkey/latchkey/internal/secrets"
 	"github.com/latchkey/latchkey/internal/setup"
 	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/store/cache"
 	"github.com/latchkey/latchkey/internal/store/sqlite"
 	"github.com/latchkey/latchkey/internal/tlsreload"
 	"github.com/latchkey/latchkey/internal/token"
@@ -70,6 +71,11 @@ func (a *App) now() time.Time {
 type Options struct {
 	Logger *slog.Logger     // discards when nil
 	Now    func() time.Time // time.Now when nil
+	// Invalidator carries the store cache's invalidations. Nil: one of the
+	// app's own, in process. Apps that share a database within one process
+	// (tests) pass one shared Local, as instances over PostgreSQL share
+	// its notifications.
+	Invalidator cache.Invalidator
 }
 
 // OpenStore opens the store a DSN names.
@@ -82,6 +88,22 @@ func OpenStore(ctx context.Context, dsn string) (store.Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// cachedStore puts the hot-path cache (package store/cache) in front of
+// the store. Every service of the app writes through it, so the app sees
+// its own changes at once; changes by other processes arrive through inv
+// when it reaches them (PostgreSQL's notifications, later) and otherwise
+// within cfg.TTL: on SQLite, the CLI's writes from another process.
+//
+// The cache's clock is the wall clock even when the app's is injected:
+// the TTL bounds how long a change stays unseen in real time, not in the
+// tokens' time.
+func cachedStore(inner store.Store, cfg config.Cache, inv cache.Invalidator, logger *slog.Logger) store.Store {
+	if inv == nil {
+		inv = cache.NewLocal()
+	}
+	return cache.New(inner, cache.Config{TTL: cfg.TTL.Duration, Invalidator: inv, Now: time.Now, Logger: logger})
 }
 
 // MasterKeyFileFor is where a master key file is looked for when none is
@@ -126,10 +148,11 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := OpenStore(ctx, cfg.DB)
+	inner, err := OpenStore(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
 	}
+	st := cachedStore(inner, cfg.Cache, opts.Invalidator, logger)
 	a, err := build(cfg, st, mk, logger, now)
 	if err != nil {
 		st.Close()

@@ -163,7 +163,7 @@ func TestREADMEConfigLoads(t *testing.T) {
 	}
 	if c.String() != d.String() || c.Keys != d.Keys || c.Tokens != d.Tokens || c.Password != d.Password || c.Log != d.Log ||
 		c.TLS != d.TLS || !reflect.DeepEqual(c.PasswordPolicy, d.PasswordPolicy) ||
-		c.Events != d.Events || !slices.Equal(c.CORS.TrustedOrigins, d.CORS.TrustedOrigins) {
+		c.Events != d.Events || c.Cache != d.Cache || !slices.Equal(c.CORS.TrustedOrigins, d.CORS.TrustedOrigins) {
 		t.Fatalf("the README's values differ from the defaults:\n%+v\n%+v", c, d)
 	}
 }
