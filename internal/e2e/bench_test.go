@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/provision"
+	"github.com/latchkey/latchkey/internal/store/cache"
 	"github.com/latchkey/latchkey/internal/token"
 )
 
@@ -41,7 +42,7 @@ func BenchmarkMintTokens(b *testing.B) {
 // so that the figure shows Latchkey's own cost; add the hash's own cost
 // (BenchmarkVerifyOWASP in internal/password) for the production figure.
 func BenchmarkPasswordGrant(b *testing.B) {
-	e := newEnv(b)
+	e := benchEnv(b, cache.DefaultTTL)
 	body := e.passwordForm("openid profile email").Encode()
 	auth := basic(e.clientID, e.clientSecret)
 	b.ReportAllocs()
@@ -60,7 +61,7 @@ func BenchmarkPasswordGrant(b *testing.B) {
 // BenchmarkPasswordGrantParallel is BenchmarkPasswordGrant from GOMAXPROCS
 // goroutines at once.
 func BenchmarkPasswordGrantParallel(b *testing.B) {
-	e := newEnv(b)
+	e := benchEnv(b, cache.DefaultTTL)
 	body := e.passwordForm("openid profile email").Encode()
 	auth := basic(e.clientID, e.clientSecret)
 	b.ReportAllocs()
