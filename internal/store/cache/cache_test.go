@@ -456,3 +456,36 @@ func TestEveryMethodDecided(t *testing.T) {
 		t.Errorf("%d methods decided, store.Store has %d: a name is listed twice or is gone", n, typ.NumMethod())
 	}
 }
+
+func TestLocalUnsubscribe(t *testing.T) {
+	inv := cache.NewLocal()
+	var got []string
+	cancel := inv.Subscribe(func(kind string) { got = append(got, kind) })
+	if err := inv.Publish(t.Context(), cache.KindClients); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := inv.Publish(t.Context(), cache.KindScopes); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []string{cache.KindClients}) {
+		t.Errorf("delivered %q, want [clients] only", got)
+	}
+}
+
+// failing is an Invalidator whose notifications never leave the process.
+type failing struct{ cache.Local }
+
+func (*failing) Publish(context.Context, string) error { return errors.New("connection lost") }
+
+// TestPublishFailureStillInvalidatesHere: a write whose notification was
+// lost still invalidates the cache it went through, and succeeds.
+func TestPublishFailureStillInvalidatesHere(t *testing.T) {
+	f := newFixture(t)
+	c := wrap(t, f.inner, cache.Config{TTL: ttl, Now: f.clock.Now, Invalidator: &failing{}})
+	getClient(t, c)
+	rename(t, c, "renamed")
+	if got := getClient(t, c); got.Name != "renamed" {
+		t.Errorf("after an update whose publish failed: name %q", got.Name)
+	}
+}

@@ -54,7 +54,8 @@ type Invalidator interface {
 
 // Local is the in-process Invalidator: Publish calls every subscriber
 // before it returns. Every cache of one process shares one Local, so that
-// a write through any of them is seen at once by all.
+// a write through any of them is seen at once by all. The zero Local is
+// ready to use.
 type Local struct {
 	mu   sync.Mutex // serialises deliveries, and guards subs and next
 	subs map[int]func(string)
@@ -62,7 +63,7 @@ type Local struct {
 }
 
 // NewLocal returns an in-process Invalidator with no subscribers.
-func NewLocal() *Local { return &Local{subs: map[int]func(string){}} }
+func NewLocal() *Local { return &Local{} }
 
 // Publish implements Invalidator; it never fails.
 func (l *Local) Publish(_ context.Context, kind string) error {
@@ -78,6 +79,9 @@ func (l *Local) Publish(_ context.Context, kind string) error {
 func (l *Local) Subscribe(fn func(kind string)) (cancel func()) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.subs == nil {
+		l.subs = map[int]func(string){}
+	}
 	id := l.next
 	l.next++
 	l.subs[id] = fn
