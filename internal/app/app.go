@@ -34,6 +34,7 @@ import (
 	"github.com/latchkey/latchkey/internal/secrets"
 	"github.com/latchkey/latchkey/internal/setup"
 	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/store/cache"
 	"github.com/latchkey/latchkey/internal/store/postgres"
 	"github.com/latchkey/latchkey/internal/store/sqlite"
 	"github.com/latchkey/latchkey/internal/tlsreload"
@@ -75,6 +76,11 @@ type Options struct {
 	// migrations (serve --no-migrate): the schema must be current. A
 	// SQLite file is always migrated as it opens.
 	NoMigrate bool
+	// Invalidator carries the store cache's invalidations. Nil: one of the
+	// app's own, in process. Apps that share a database within one process
+	// (tests) pass one shared Local, as instances over PostgreSQL share
+	// its notifications.
+	Invalidator cache.Invalidator
 }
 
 // IsPostgres reports whether a DSN names a PostgreSQL database.
@@ -107,6 +113,22 @@ func Migrate(ctx context.Context, dsn string) ([]int64, error) {
 		return postgres.Migrate(ctx, dsn)
 	}
 	return sqlite.Migrate(ctx, dsn)
+}
+
+// cachedStore puts the hot-path cache (package store/cache) in front of
+// the store. Every service of the app writes through it, so the app sees
+// its own changes at once; changes by other processes arrive through inv
+// when it reaches them (PostgreSQL's notifications, later) and otherwise
+// within cfg.TTL: on SQLite, the CLI's writes from another process.
+//
+// The cache's clock is the wall clock even when the app's is injected:
+// the TTL bounds how long a change stays unseen in real time, not in the
+// tokens' time.
+func cachedStore(inner store.Store, cfg config.Cache, inv cache.Invalidator, logger *slog.Logger) store.Store {
+	if inv == nil {
+		inv = cache.NewLocal()
+	}
+	return cache.New(inner, cache.Config{TTL: cfg.TTL.Duration, Invalidator: inv, Now: time.Now, Logger: logger})
 }
 
 // MasterKeyFileFor is where a master key file is looked for when none is
@@ -151,10 +173,11 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := OpenStore(ctx, cfg.DB, opts.NoMigrate)
+	inner, err := OpenStore(ctx, cfg.DB, opts.NoMigrate)
 	if err != nil {
 		return nil, err
 	}
+	st := cachedStore(inner, cfg.Cache, opts.Invalidator, logger)
 	a, err := build(cfg, st, mk, logger, now)
 	if err != nil {
 		st.Close()

@@ -55,6 +55,18 @@ type Config struct {
 	Clients Clients `yaml:"clients"`
 	// CORS configures which browser origins may call the endpoints meant for them.
 	CORS CORS `yaml:"cors"`
+	// Cache configures the in-memory cache of the records every token
+	// request reads (package store/cache).
+	Cache Cache `yaml:"cache"`
+}
+
+// Cache configures the store cache.
+type Cache struct {
+	// TTL is the longest a change that sends no notification (a write by
+	// the CLI or another process on SQLite) may go unseen by a running
+	// server; 0 turns the cache off. Changes made through the server
+	// itself are seen at once.
+	TTL Duration `yaml:"ttl"`
 }
 
 // CORS configures cross-origin requests from browsers.
@@ -210,6 +222,7 @@ func Default() Config {
 			},
 		},
 		Events: Events{Retention: Duration{90 * 24 * time.Hour}},
+		Cache:  Cache{TTL: Duration{5 * time.Second}},
 	}
 }
 
@@ -238,7 +251,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 var EnvVars = []string{
 	"LATCHKEY_ADDR", "LATCHKEY_BASE_URL", "LATCHKEY_DB", "LATCHKEY_MASTER_KEY_FILE", "LATCHKEY_MASTER_KEY",
 	"LATCHKEY_LOG_LEVEL", "LATCHKEY_LOG_FORMAT", "LATCHKEY_ACCESS_TOKEN_LIFETIME", "LATCHKEY_ID_TOKEN_LIFETIME",
-	"LATCHKEY_TLS_CERT_FILE", "LATCHKEY_TLS_KEY_FILE",
+	"LATCHKEY_TLS_CERT_FILE", "LATCHKEY_TLS_KEY_FILE", "LATCHKEY_CACHE_TTL",
 }
 
 func (c *Config) applyEnv(getenv func(string) string) error {
@@ -256,6 +269,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	dur := map[string]*Duration{
 		"LATCHKEY_ACCESS_TOKEN_LIFETIME": &c.Tokens.AccessTokenLifetime,
 		"LATCHKEY_ID_TOKEN_LIFETIME":     &c.Tokens.IDTokenLifetime,
+		"LATCHKEY_CACHE_TTL":             &c.Cache.TTL,
 	}
 	for k, p := range dur {
 		if v := getenv(k); v != "" {
@@ -332,6 +346,9 @@ func (c *Config) Validate() error {
 	}
 	if d := c.Events.Retention.Duration; d < time.Hour {
 		errs = append(errs, fmt.Errorf("events.retention %v: must be at least 1h", d))
+	}
+	if d := c.Cache.TTL.Duration; d < 0 || d > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("cache.ttl %v: must be 0s (no cache) to 10m", d))
 	}
 	if c.Password.Parallelism == 0 || c.Password.Iterations == 0 || c.Password.MemoryKiB < 8*uint32(c.Password.Parallelism) {
 		errs = append(errs, errors.New("password: memory_kib, iterations and parallelism must be positive (memory at least 8 KiB per lane)"))

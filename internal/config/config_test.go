@@ -52,7 +52,7 @@ clients: {allow_insecure_jwks_uri: true}
 setup:
   groups: [{name: Finance}]
 `)
-	c, err := Load(p, env(map[string]string{"LATCHKEY_DB": "/tmp/other.db", "LATCHKEY_ID_TOKEN_LIFETIME": "15m"}))
+	c, err := Load(p, env(map[string]string{"LATCHKEY_DB": "/tmp/other.db", "LATCHKEY_ID_TOKEN_LIFETIME": "15m", "LATCHKEY_CACHE_TTL": "0s"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ setup:
 	}
 	if c.Addr != "0.0.0.0:9000" || c.BaseURL != "https://auth.example.com" || c.DB != "/tmp/other.db" || c.Log.Format != "json" ||
 		c.Tokens.AccessTokenLifetime.Duration != 30*time.Minute || c.Tokens.IDTokenLifetime.Duration != 15*time.Minute ||
-		len(c.Setup.Groups) != 1 || !c.Clients.AllowInsecureJWKSURI {
+		len(c.Setup.Groups) != 1 || !c.Clients.AllowInsecureJWKSURI || c.Cache.TTL.Duration != 0 {
 		t.Fatalf("%+v", c)
 	}
 }
@@ -93,6 +93,8 @@ func TestUnknownKeysAndBadValues(t *testing.T) {
 		func(c *Config) { c.PasswordPolicy.ExcludeAttributes = []string{"email"} },
 		func(c *Config) { c.PasswordPolicy.HistoryCount = -1 },
 		func(c *Config) { c.Events.Retention.Duration = 0 },
+		func(c *Config) { c.Cache.TTL.Duration = -time.Second },
+		func(c *Config) { c.Cache.TTL.Duration = time.Hour },
 	}
 	for _, o := range []string{"", "app.example.com", "https://", "https://app.example.com/", "https://app.example.com/app",
 		"https://app.example.com?x", "https://app.example.com#", "https://u@app.example.com", "ftp://app.example.com", "null", "*",
@@ -169,7 +171,7 @@ func TestREADMEConfigLoads(t *testing.T) {
 	}
 	if c.String() != d.String() || c.Keys != d.Keys || c.Tokens != d.Tokens || c.Password != d.Password || c.Log != d.Log ||
 		c.TLS != d.TLS || !reflect.DeepEqual(c.PasswordPolicy, d.PasswordPolicy) ||
-		c.Events != d.Events || !slices.Equal(c.CORS.TrustedOrigins, d.CORS.TrustedOrigins) {
+		c.Events != d.Events || c.Cache != d.Cache || !slices.Equal(c.CORS.TrustedOrigins, d.CORS.TrustedOrigins) {
 		t.Fatalf("the README's values differ from the defaults:\n%+v\n%+v", c, d)
 	}
 }

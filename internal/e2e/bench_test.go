@@ -10,16 +10,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/latchkey/latchkey/internal/app"
-	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/provision"
+	"github.com/latchkey/latchkey/internal/store/cache"
 	"github.com/latchkey/latchkey/internal/token"
 )
 
 // BenchmarkMintTokens mints an access token and an ID token (two RS256
 // signatures) for the password grant.
 func BenchmarkMintTokens(b *testing.B) {
-	e := newBenchEnv(b)
+	e := benchEnv(b, cache.DefaultTTL)
 	ctx := context.Background()
 	u, err := e.app.Store.GetUser(ctx, e.userID)
 	if err != nil {
@@ -42,19 +41,8 @@ func BenchmarkMintTokens(b *testing.B) {
 // JSON), without the network. Hashing is configured cheap (64 KiB, 1 pass)
 // so that the figure shows Latchkey's own cost; add the hash's own cost
 // (BenchmarkVerifyOWASP in internal/password) for the production figure.
-// newBenchEnv is newEnv without the per-username and per-source rate
-// limits: the benchmarks log one user in from one address as fast as they
-// can, and measure the grant (the login guard's counting included), not
-// the limiter's refusals.
-func newBenchEnv(b *testing.B) *env {
-	return newEnvConfig(b, func(c *config.Config) {
-		c.LoginProtection.RateLimits.Username.Requests = 0
-		c.LoginProtection.RateLimits.Source.Requests = 0
-	}, app.Options{}, nil)
-}
-
 func BenchmarkPasswordGrant(b *testing.B) {
-	e := newBenchEnv(b)
+	e := benchEnv(b, cache.DefaultTTL)
 	body := e.passwordForm("openid profile email").Encode()
 	auth := basic(e.clientID, e.clientSecret)
 	b.ReportAllocs()
@@ -73,7 +61,7 @@ func BenchmarkPasswordGrant(b *testing.B) {
 // BenchmarkPasswordGrantParallel is BenchmarkPasswordGrant from GOMAXPROCS
 // goroutines at once.
 func BenchmarkPasswordGrantParallel(b *testing.B) {
-	e := newBenchEnv(b)
+	e := benchEnv(b, cache.DefaultTTL)
 	body := e.passwordForm("openid profile email").Encode()
 	auth := basic(e.clientID, e.clientSecret)
 	b.ReportAllocs()
@@ -110,7 +98,7 @@ func serveBench(b *testing.B, h http.Handler, path, body, auth string) *httptest
 // the atomic rotation (a write transaction), minting an access and an ID
 // token, and recording the access token.
 func BenchmarkRefreshGrant(b *testing.B) {
-	e := newBenchEnv(b)
+	e := benchEnv(b, cache.DefaultTTL)
 	ctx := context.Background()
 	c, secret, err := e.app.Provision.CreateClient(ctx, provision.ClientInput{Name: "bench", GrantTypes: []string{"password", "refresh_token"}})
 	if err != nil {
@@ -132,7 +120,7 @@ func BenchmarkRefreshGrant(b *testing.B) {
 // BenchmarkClientCredentials is one client credentials grant on the
 // default server (one RS256 signature, no hashing).
 func BenchmarkClientCredentials(b *testing.B) {
-	e := newBenchEnv(b)
+	e := benchEnv(b, cache.DefaultTTL)
 	ctx := context.Background()
 	if _, err := e.app.Provision.PutScope(ctx, provision.ScopeInput{AuthServerID: "default", Name: "jobs"}); err != nil {
 		b.Fatal(err)
@@ -151,7 +139,7 @@ func BenchmarkClientCredentials(b *testing.B) {
 // BenchmarkIntrospectAccessToken is one introspection of a live access
 // token: client authentication, RS256 verification, the revocation check.
 func BenchmarkIntrospectAccessToken(b *testing.B) {
-	e := newBenchEnv(b)
+	e := benchEnv(b, cache.DefaultTTL)
 	auth := basic(e.clientID, e.clientSecret)
 	w := serveBench(b, e.app.Handler, "/oauth2/default/v1/token", e.passwordForm("openid").Encode(), auth)
 	var tok map[string]any
@@ -168,7 +156,7 @@ func BenchmarkIntrospectAccessToken(b *testing.B) {
 // before any password is hashed. Its cost must not grow with the square of
 // the scope count.
 func BenchmarkTokenManyScopes(b *testing.B) {
-	e := newBenchEnv(b)
+	e := benchEnv(b, cache.DefaultTTL)
 	names := make([]string, 17000)
 	for i := range names {
 		names[i] = shortScopeName(i)

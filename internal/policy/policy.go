@@ -441,20 +441,11 @@ func (e *Engine) userGroups(ctx context.Context, userID string) ([]store.Group, 
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("policy: everyone group: %w", err)
 	}
-	ids, err := e.Store.ListUserGroupIDs(ctx, userID)
+	groups, err := e.Store.ListUserGroups(ctx, userID)
 	if err != nil {
 		return nil, fmt.Errorf("policy: groups of %s: %w", userID, err)
 	}
-	for _, id := range ids {
-		g, err := e.Store.GetGroup(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("policy: group %s: %w", id, err)
-		}
-		out = append(out, g)
-	}
+	out = append(out, groups...)
 	return out, nil
 }
 

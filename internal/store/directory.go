@@ -48,9 +48,9 @@ type Directory interface {
 	// ListGroupMembers returns the ids of the group's stored members, ordered
 	// and paged like the other lists (none for an unknown group).
 	ListGroupMembers(ctx context.Context, groupID string, p Page) ([]string, error)
-	// ListUserGroupIDs returns the ids of the groups the user is a stored
-	// member of (the built-in Everyone group is not stored), ordered.
-	ListUserGroupIDs(ctx context.Context, userID string) ([]string, error)
+	// ListUserGroups returns the groups the user is a stored member of (the
+	// built-in Everyone group is not stored), ordered by id, in one read.
+	ListUserGroups(ctx context.Context, userID string) ([]Group, error)
 
 	// AssignClient assigns a user or group (by id) to a client; idempotent.
 	// ErrNotFound if the client is missing or principalID is neither a user

@@ -169,13 +169,16 @@ func (s *Store) ListGroupMembers(ctx context.Context, groupID string, p store.Pa
 	return out, nil
 }
 
-// userGroupIDsSQL is a hot-path read: a user's groups, for policy rules
-// and group claims.
-const userGroupIDsSQL = `SELECT group_id FROM group_members WHERE user_id = $1 ORDER BY group_id`
+// userGroupsSQL is a hot-path read: a user's groups, in one query, for
+// policy rules and group claims.
+const userGroupsSQL = `SELECT g.id, g.name, g.description, g.type, g.created_at, g.updated_at
+		 FROM group_members m JOIN user_groups g ON g.id = m.group_id
+		 WHERE m.user_id = $1 ORDER BY g.id`
 
-// ListUserGroupIDs implements store.Store.
-func (s *Store) ListUserGroupIDs(ctx context.Context, userID string) ([]string, error) {
-	out, err := readAll(ctx, s, scanString, userGroupIDsSQL, userID)
+// ListUserGroups implements store.Store: one query, so that a login does
+// not read the user's groups one by one.
+func (s *Store) ListUserGroups(ctx context.Context, userID string) ([]store.Group, error) {
+	out, err := readAll(ctx, s, scanGroup, userGroupsSQL, userID)
 	if err != nil {
 		return nil, s.errf("list groups of user %s: %w", quote(userID), err)
 	}

@@ -23,6 +23,6 @@ func HotPathStatements(d Dialect) []HotPathStatement {
 		{"token record by jti", tokenRecordByJTISQL, []any{"jti50000"}},
 		{"single-use id", useOnceSQL, []any{"jwt-id-50000", int64(2), int64(1)}},
 		{"login counters, locked", loginCountersSQL + d.ForUpdate, []any{"user500000@example.com", "", "192.0.2.1"}},
-		{"groups of a user", userGroupIDsSQL, []any{"00u500000"}},
+		{"groups of a user", userGroupsSQL, []any{"00u500000"}},
 	}
 }

@@ -50,6 +50,24 @@ func sameIDs(t *testing.T, what string, got []string, err error, want ...string)
 	}
 }
 
+// userGroupIDs lists the user's groups with ListUserGroups and returns
+// their ids, checking that each is the group GetGroup returns.
+func userGroupIDs(t *testing.T, s store.Store, userID string) ([]string, error) {
+	t.Helper()
+	groups, err := s.ListUserGroups(ctx(t), userID)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, g := range groups {
+		want, err := s.GetGroup(ctx(t), g.ID)
+		must(t, "GetGroup "+g.ID, err)
+		same(t, "ListUserGroups' "+g.ID, g, want)
+		out = append(out, g.ID)
+	}
+	return out, nil
+}
+
 func testGroupRoundTrip(t *testing.T, s store.Store) {
 	recs := []store.Group{
 		fullGroup("00g1", "Admins"),
@@ -118,10 +136,10 @@ func testGroupMembers(t *testing.T, s store.Store) {
 	sameIDs(t, "ListGroupMembers 00g1", got, err, "00u1", "00u2")
 	got, err = s.ListGroupMembers(ctx(t), "00g3", store.Page{})
 	sameIDs(t, "ListGroupMembers of a group without members", got, err)
-	got, err = s.ListUserGroupIDs(ctx(t), "00u1")
-	sameIDs(t, "ListUserGroupIDs 00u1", got, err, "00g1", "00g2")
-	got, err = s.ListUserGroupIDs(ctx(t), "00u3")
-	sameIDs(t, "ListUserGroupIDs of a user in no group", got, err)
+	got, err = userGroupIDs(t, s, "00u1")
+	sameIDs(t, "ListUserGroups 00u1", got, err, "00g1", "00g2")
+	got, err = userGroupIDs(t, s, "00u3")
+	sameIDs(t, "ListUserGroups of a user in no group", got, err)
 
 	for range 2 { // idempotent
 		must(t, "RemoveGroupMember", s.RemoveGroupMember(ctx(t), "00g1", "00u1"))
@@ -130,8 +148,8 @@ func testGroupMembers(t *testing.T, s store.Store) {
 	must(t, "RemoveGroupMember of unknown ids", s.RemoveGroupMember(ctx(t), "00g404", "00u404"))
 	got, err = s.ListGroupMembers(ctx(t), "00g1", store.Page{})
 	sameIDs(t, "ListGroupMembers after RemoveGroupMember", got, err, "00u2")
-	got, err = s.ListUserGroupIDs(ctx(t), "00u1")
-	sameIDs(t, "ListUserGroupIDs after RemoveGroupMember", got, err, "00g2")
+	got, err = userGroupIDs(t, s, "00u1")
+	sameIDs(t, "ListUserGroups after RemoveGroupMember", got, err, "00g2")
 }
 
 func testGroupMembersMissing(t *testing.T, s store.Store) {
@@ -144,8 +162,8 @@ func testGroupMembersMissing(t *testing.T, s store.Store) {
 	sameIDs(t, "ListGroupMembers", got, err)
 	got, err = s.ListGroupMembers(ctx(t), "00g404", store.Page{})
 	sameIDs(t, "ListGroupMembers of a missing group", got, err)
-	got, err = s.ListUserGroupIDs(ctx(t), "00u1")
-	sameIDs(t, "ListUserGroupIDs", got, err)
+	got, err = userGroupIDs(t, s, "00u1")
+	sameIDs(t, "ListUserGroups", got, err)
 }
 
 func testGroupMembersPaging(t *testing.T, s store.Store) {
@@ -211,8 +229,8 @@ func testGroupDelete(t *testing.T, s store.Store) {
 	wantErr(t, "GetGroupByName of the deleted group", err, store.ErrNotFound)
 	got, err := s.ListGroupMembers(ctx(t), gone.ID, store.Page{})
 	sameIDs(t, "ListGroupMembers of the deleted group", got, err)
-	got, err = s.ListUserGroupIDs(ctx(t), "00u1")
-	sameIDs(t, "ListUserGroupIDs after DeleteGroup", got, err, "00g2")
+	got, err = userGroupIDs(t, s, "00u1")
+	sameIDs(t, "ListUserGroups after DeleteGroup", got, err, "00g2")
 	got, err = s.ListClientAssignments(ctx(t), "0oa1")
 	sameIDs(t, "ListClientAssignments after DeleteGroup", got, err, "00g2", "00u2")
 
@@ -228,8 +246,8 @@ func testGroupBuiltIn(t *testing.T, s store.Store) {
 	createUsers(t, s, "00u1")
 	must(t, "CreateClient", s.CreateClient(ctx(t), fullClient("0oa1")))
 	wantErr(t, "AddGroupMember to a built-in group", s.AddGroupMember(ctx(t), everyone.ID, "00u1"), store.ErrConflict)
-	got, err := s.ListUserGroupIDs(ctx(t), "00u1")
-	sameIDs(t, "ListUserGroupIDs", got, err)
+	got, err := userGroupIDs(t, s, "00u1")
+	sameIDs(t, "ListUserGroups", got, err)
 	must(t, "AssignClient of a built-in group", s.AssignClient(ctx(t), "0oa1", everyone.ID))
 	wantErr(t, "DeleteGroup of a built-in group", s.DeleteGroup(ctx(t), everyone.ID), store.ErrConflict)
 	g, err := s.GetGroup(ctx(t), everyone.ID)
@@ -281,7 +299,7 @@ func testRaceDeleteGroup(t *testing.T, stores []store.Store) {
 		}
 	}
 	for _, u := range users {
-		got, err := stores[0].ListUserGroupIDs(ctx(t), u)
-		sameIDs(t, "ListUserGroupIDs "+u+" after the group was deleted", got, err)
+		got, err := userGroupIDs(t, stores[0], u)
+		sameIDs(t, "ListUserGroups "+u+" after the group was deleted", got, err)
 	}
 }

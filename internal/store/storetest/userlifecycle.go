@@ -156,7 +156,7 @@ func testDeleteUser(t *testing.T, s store.Store) {
 	must(t, "DeleteUser", s.DeleteUser(ctx(t), "00u1"))
 	wantErr(t, "GetUser of a deleted user", func() error { _, err := s.GetUser(ctx(t), "00u1"); return err }(), store.ErrNotFound)
 	wantErr(t, "DeleteUser again", s.DeleteUser(ctx(t), "00u1"), store.ErrNotFound)
-	if groups, err := s.ListUserGroupIDs(ctx(t), "00u1"); err != nil || len(groups) != 0 {
+	if groups, err := s.ListUserGroups(ctx(t), "00u1"); err != nil || len(groups) != 0 {
 		t.Errorf("deleted user's groups: %v %v", groups, err)
 	}
 	assigned, err := s.ListClientAssignments(ctx(t), "0oa1")
