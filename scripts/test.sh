@@ -10,10 +10,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FUZZTIME=${FUZZTIME:-8s}
+FUZZTIME=${FUZZTIME:-5s}
 STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-step() { printf '\n== %s\n' "$*"; }
+START=$SECONDS
+step() { printf '\n== %s (at %ds)\n' "$*" "$((SECONDS - START))"; }
 
 if ! command -v go >/dev/null; then
 	echo "Go 1.26 or later is required: https://go.dev/dl/" >&2
@@ -90,4 +91,4 @@ git grep -l '^func Fuzz' -- '*_test.go' | while read -r file; do
 done
 
 echo
-echo "all checks passed"
+echo "all checks passed in $((SECONDS - START))s"

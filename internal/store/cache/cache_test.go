@@ -429,7 +429,7 @@ var passThrough = []string{"Ping", "Close",
 	"CreateKey", "ListKeys", "UpdateKeys", "DeleteKey",
 	"CreateRefreshToken", "GetRefreshToken", "UseRefreshToken", "RevokeFamily", "RecordToken", "GetTokenRecord", "UseOnce", "DeleteExpired",
 	"ListGroups", "ListGroupMembers",
-	"UpdateLoginCounters", "ListLoginCounters", "ResetLoginCounters", "DeleteStaleLoginCounters",
+	"UpdateLoginCounters", "GetLoginCounters", "ListLoginCounters", "ResetLoginCounters", "DeleteStaleLoginCounters",
 	"AppendEvents", "ListEvents", "DeleteEventsBefore", "GetMeta", "InitMeta"}
 
 // TestEveryMethodDecided fails when store.Store gains a method nobody has

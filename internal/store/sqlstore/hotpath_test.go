@@ -89,8 +89,8 @@ func fill(ctx context.Context, t *testing.T, db *sql.DB) {
 		`INSERT INTO login_counters (login_key, source, failures, locked_until, last_success_at, updated_at)
 		SELECT 'user' || i || '@example.com', '', 1, 0, 0, 1 FROM generate_series(1, 200000) AS i`,
 		`INSERT INTO user_groups (id, name, name_key, description, type, created_at, updated_at)
-		SELECT '00g' || i, 'group ' || i, 'group ' || i, '', 'OKTA_GROUP', 1, 1 FROM generate_series(1, 100) AS i`,
-		`INSERT INTO group_members (group_id, user_id) SELECT '00g' || (i % 100), '00u' || i FROM generate_series(1, 1000000) AS i`,
+		SELECT '00g' || i, 'group ' || i, 'group ' || i, '', 'OKTA_GROUP', 1, 1 FROM generate_series(1, 100000) AS i`,
+		`INSERT INTO group_members (group_id, user_id) SELECT '00g' || (i % 100000), '00u' || i FROM generate_series(1, 1000000) AS i`,
 		`ANALYZE`,
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
