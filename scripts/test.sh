@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FUZZTIME=${FUZZTIME:-4s}
+FUZZTIME=${FUZZTIME:-3s}
 STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 START=$SECONDS
