@@ -40,9 +40,15 @@ credentials and a curl command that gets a token. A restart keeps everything.
 Every start creates what is missing of the defaults (the Everyone group, the
 org and default authorization servers, their keys, the default access
 policy) and applies the config file's setup: section. While serving, each
-instance rotates signing keys that are due, deletes expired tokens and audit
-events past events.retention, and writes the audit trail of token grants,
-refresh token reuse and revocations to the store (latchkey events list).
+instance rotates signing keys that are due, deletes expired tokens, stale
+failed-login counts and audit events past events.retention, and writes the
+audit trail of logins, lockouts, rate-limit refusals, token grants, refresh
+token reuse and revocations to the store (latchkey events list).
+
+Password logins are protected as the config's login_protection: section
+says (docs/security.md): a lockout after 10 failures for 60 minutes, rate
+limits per username (4/s), client and source with X-Rate-Limit-* headers,
+and fair turns per client and source in the hashing pool.
 
 With --db postgres://… (or LATCHKEY_DB, or db: in the config), Latchkey
 runs on PostgreSQL, and any number of instances may share the database
