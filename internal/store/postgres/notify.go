@@ -174,6 +174,9 @@ func (n *NotifyInvalidator) run(ctx context.Context, conn *pgx.Conn) {
 	}
 }
 
+// pingTimeout bounds the ping of a silent listening connection.
+const pingTimeout = 10 * time.Second
+
 // receive delivers notifications until conn fails or ctx is done. A
 // connection silent for n.idle is pinged.
 func (n *NotifyInvalidator) receive(ctx context.Context, conn *pgx.Conn) error {
@@ -186,7 +189,7 @@ func (n *NotifyInvalidator) receive(ctx context.Context, conn *pgx.Conn) error {
 		case err == nil:
 			n.deliver(msg.Payload)
 		case idle && !conn.IsClosed():
-			pctx, cancel := context.WithTimeout(ctx, n.idle)
+			pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 			err = conn.Ping(pctx)
 			cancel()
 			if err != nil {

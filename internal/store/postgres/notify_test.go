@@ -19,7 +19,12 @@ const deliveryBound = 5 * time.Second
 
 func startNotify(t *testing.T, dsn string) *postgres.NotifyInvalidator {
 	t.Helper()
-	n, err := postgres.StartNotifyInvalidator(context.Background(), dsn, postgres.NotifyOptions{MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
+	return startNotifyWith(t, dsn, postgres.NotifyOptions{MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
+}
+
+func startNotifyWith(t *testing.T, dsn string, opts postgres.NotifyOptions) *postgres.NotifyInvalidator {
+	t.Helper()
+	n, err := postgres.StartNotifyInvalidator(context.Background(), dsn, opts)
 	if err != nil {
 		t.Fatalf("StartNotifyInvalidator: %v", err)
 	}
@@ -130,6 +135,27 @@ func TestNotifyReconnect(t *testing.T) {
 		}
 		onB.waitFor(t, cache.KindClaims)
 		onB.reset()
+	}
+}
+
+// TestNotifyIdleCheck: pinging a silent listening connection does not
+// lose it (no KindAll), and notifications still arrive after the pings.
+func TestNotifyIdleCheck(t *testing.T) {
+	t.Parallel()
+	dsn := pg.NewDatabase(t)
+	a := startNotify(t, dsn)
+	b := startNotifyWith(t, dsn, postgres.NotifyOptions{IdleCheck: 20 * time.Millisecond})
+	var onB recorder
+	defer b.Subscribe(onB.add)()
+	time.Sleep(300 * time.Millisecond) // about 15 idle checks
+	if err := a.Publish(context.Background(), cache.KindDirectory); err != nil {
+		t.Fatal(err)
+	}
+	onB.waitFor(t, cache.KindDirectory)
+	onB.mu.Lock()
+	defer onB.mu.Unlock()
+	if slices.Contains(onB.kinds, cache.KindAll) {
+		t.Errorf("idle checks lost the connection: delivered %q", onB.kinds)
 	}
 }
 
