@@ -59,6 +59,10 @@ type App struct {
 	Handler http.Handler
 	// Now is the clock every service was built with.
 	Now func() time.Time
+
+	// invalidator is the cache's invalidator when the app started it (a
+	// NotifyInvalidator over PostgreSQL): Close stops it.
+	invalidator io.Closer
 }
 
 func (a *App) now() time.Time {
@@ -76,10 +80,12 @@ type Options struct {
 	// migrations (serve --no-migrate): the schema must be current. A
 	// SQLite file is always migrated as it opens.
 	NoMigrate bool
-	// Invalidator carries the store cache's invalidations. Nil: one of the
-	// app's own, in process. Apps that share a database within one process
-	// (tests) pass one shared Local, as instances over PostgreSQL share
-	// its notifications.
+	// Invalidator carries the store cache's invalidations. Nil: over
+	// PostgreSQL, a postgres.NotifyInvalidator the app starts and Close
+	// stops, so every instance and CLI command over the database hears of
+	// every change; over SQLite, one Local of the app's own. Apps that
+	// share a SQLite database within one process (tests) pass one shared
+	// Local.
 	Invalidator cache.Invalidator
 }
 
@@ -118,8 +124,8 @@ func Migrate(ctx context.Context, dsn string) ([]int64, error) {
 // cachedStore puts the hot-path cache (package store/cache) in front of
 // the store. Every service of the app writes through it, so the app sees
 // its own changes at once; changes by other processes arrive through inv
-// when it reaches them (PostgreSQL's notifications, later) and otherwise
-// within cfg.TTL: on SQLite, the CLI's writes from another process.
+// when it reaches them (PostgreSQL's notifications) and otherwise within
+// cfg.TTL: on SQLite, the CLI's writes from another process.
 //
 // The cache's clock is the wall clock even when the app's is injected:
 // the TTL bounds how long a change stays unseen in real time, not in the
@@ -177,17 +183,43 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := cachedStore(inner, cfg.Cache, opts.Invalidator, logger)
+	inv, owned, err := invalidator(ctx, cfg.DB, opts.Invalidator, logger)
+	if err != nil {
+		inner.Close()
+		return nil, err
+	}
+	st := cachedStore(inner, cfg.Cache, inv, logger)
+	fail := func(err error) (*App, error) {
+		st.Close()
+		if owned != nil {
+			owned.Close()
+		}
+		return nil, err
+	}
 	a, err := build(cfg, st, mk, logger, now)
 	if err != nil {
-		st.Close()
-		return nil, err
+		return fail(err)
 	}
+	a.invalidator = owned
 	if err := proveMasterKey(ctx, st, a.Keys, mk, masterKeySource(cfg)); err != nil {
-		st.Close()
-		return nil, err
+		return fail(err)
 	}
 	return a, nil
+}
+
+// invalidator is the cache's invalidator: given's if not nil; else over
+// PostgreSQL a NotifyInvalidator, which the caller owns (closes), started
+// for the app's lifetime rather than ctx's; else nil (cachedStore makes a
+// Local).
+func invalidator(ctx context.Context, dsn string, given cache.Invalidator, logger *slog.Logger) (cache.Invalidator, io.Closer, error) {
+	if given != nil || !IsPostgres(dsn) {
+		return given, nil, nil
+	}
+	n, err := postgres.StartNotifyInvalidator(context.WithoutCancel(ctx), dsn, postgres.NotifyOptions{Logger: logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	return n, n, nil
 }
 
 func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Logger, now func() time.Time) (*App, error) {
@@ -300,7 +332,8 @@ func orgID(masterKey []byte) (string, error) {
 // eventsCloseTimeout bounds how long Close waits to write the last events.
 const eventsCloseTimeout = 10 * time.Second
 
-// Close writes the events still queued, then releases the store. Call it
+// Close writes the events still queued, then releases the store and stops
+// the cache's invalidator if the app started it. Call it
 // after the HTTP server has stopped, so that no event is lost on a clean
 // stop.
 func (a *App) Close() error {
@@ -310,7 +343,11 @@ func (a *App) Close() error {
 	if err != nil {
 		err = fmt.Errorf("app: write the last audit events: %w", err)
 	}
-	return errors.Join(err, a.Store.Close())
+	err = errors.Join(err, a.Store.Close())
+	if a.invalidator != nil {
+		err = errors.Join(err, a.invalidator.Close())
+	}
+	return err
 }
 
 // RunEvents writes recorded events to the store until ctx is done (Close

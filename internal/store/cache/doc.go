@@ -25,7 +25,12 @@
 //   - Through another cache subscribed to the same Invalidator: every read
 //     that starts after the invalidation is delivered there sees the change.
 //     With Local (one process) delivery happens before the write returns;
-//     with a networked Invalidator, when its notification arrives.
+//     with PostgreSQL's (postgres.NotifyInvalidator, every instance's
+//     default there), when its NOTIFY reaches the other instance's
+//     listening connection: after the write commits and Publish's own
+//     round trip, typically within milliseconds. After that connection is
+//     lost, KindAll is delivered once it listens again, so what changed
+//     meanwhile is dropped then, if the TTL has not dropped it before.
 //   - Without a notification (no shared Invalidator, a failed Publish, a
 //     lost connection, a write by another process on SQLite such as the
 //     CLI's): every read that starts at c + TTL or later sees the change,

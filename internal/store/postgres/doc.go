@@ -11,6 +11,10 @@
 // The pool is database/sql's, sized by pgxpool's DSN parameters (see
 // Open): pool_max_conns, pool_max_conn_lifetime, pool_max_conn_idle_time.
 //
+// NotifyInvalidator carries the store cache's invalidations between the
+// instances over LISTEN/NOTIFY (channel NotifyChannel), on connections of
+// its own.
+//
 // Migrations are embedded (migrations/*.sql): the SQLite migrations of the
 // same version numbers, translated. They run under a session advisory lock
 // (goose's PostgreSQL session locker), so instances starting at once take
