@@ -62,7 +62,7 @@ work on the same store as a running server.`,
 	}
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "path of a YAML configuration file (unknown keys are an error)")
 	root.PersistentFlags().StringVar(&g.db, "db", "", "store DSN: a SQLite file path (overrides the config file and LATCHKEY_DB)")
-	root.AddCommand(newServeCmd(g), newMigrateCmd(g), newUsersCmd(g), newClientsCmd(g), newGroupsCmd(g), newKeysCmd(g),
+	root.AddCommand(newServeCmd(g), newMigrateCmd(g), newMigrateStoreCmd(), newUsersCmd(g), newClientsCmd(g), newGroupsCmd(g), newKeysCmd(g),
 		newAuthServersCmd(g), newScopesCmd(g), newClaimsCmd(g), newPoliciesCmd(g), newRulesCmd(g), newApplyCmd(g), newEventsCmd(g),
 		newTokenCmd(getenv), newVerifyCmd())
 	return root

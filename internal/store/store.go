@@ -177,6 +177,7 @@ type Store interface {
 	LoginCounters
 	Events
 	Meta
+	Export
 }
 
 // AuthServers stores authorization servers.

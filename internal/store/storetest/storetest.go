@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"LoginCounters", loginCounterTests},
 		{"Events", eventTests},
 		{"Meta", metaTests},
+		{"Export", exportTests},
 		{"Concurrency", concurrencyTests},
 	}
 	for _, g := range groups {
