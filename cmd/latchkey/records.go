@@ -172,7 +172,7 @@ func newUsersListCmd(g *globals) *cobra.Command {
 
 func newClientsCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "clients", Short: "Manage OAuth clients (Okta OIDC apps)", Args: cobra.NoArgs}
-	cmd.AddCommand(newClientsCreateCmd(g), newClientsListCmd(g))
+	cmd.AddCommand(newClientsCreateCmd(g), newClientsListCmd(g), newClientsGrantCmd(g))
 	cmd.AddCommand(newAssignCmds(g)...)
 	return cmd
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/latchkey/latchkey/internal/httpapi"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/mgmtapi"
 	"github.com/latchkey/latchkey/internal/oauth"
 	"github.com/latchkey/latchkey/internal/oidc"
 	"github.com/latchkey/latchkey/internal/password"
@@ -284,16 +285,20 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 			}
 			return out, nil
 		}}
+	prov := &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Sealer: sealer, Now: now,
+		PasswordPolicy: &pwPolicy, Events: rec, AllowInsecureJWKSURI: cfg.Clients.AllowInsecureJWKSURI}
+	mgmt := mgmtapi.New(mgmtapi.Config{Store: st, Provision: prov, Policy: pol, Keys: km, Lifecycle: lc, Secrets: sec, Events: rec,
+		BaseURL: cfg.BaseURL, Logger: logger, Now: now,
+		RateLimit: ratelimit.Limit{Requests: cfg.ManagementAPI.RateLimit.Requests, Window: cfg.ManagementAPI.RateLimit.Window.Duration}})
 	return &App{
 		Config: cfg, Logger: logger, Store: st, Hasher: hasher, Keys: km, Policy: pol, Now: now,
-		Provision: &provision.Service{Store: st, Hasher: hasher, Secrets: sec, Keys: km, Sealer: sealer, Now: now,
-			PasswordPolicy: &pwPolicy, Events: rec, AllowInsecureJWKSURI: cfg.Clients.AllowInsecureJWKSURI},
-		OAuth:    oa,
-		Guard:    g,
-		Events:   rec,
-		UserInfo: ui,
+		Provision: prov,
+		OAuth:     oa,
+		Guard:     g,
+		Events:    rec,
+		UserInfo:  ui,
 		Handler: httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Readiness: readiness, Logger: logger,
-			TrustedOrigins: cfg.CORS.TrustedOrigins}),
+			TrustedOrigins: cfg.CORS.TrustedOrigins, Management: mgmt}),
 	}, nil
 }
 

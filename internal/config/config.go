@@ -58,6 +58,15 @@ type Config struct {
 	// Cache configures the in-memory cache of the records every token
 	// request reads (package store/cache).
 	Cache Cache `yaml:"cache"`
+	// ManagementAPI configures /api/v1 (docs/management-api.md).
+	ManagementAPI ManagementAPI `yaml:"management_api"`
+}
+
+// ManagementAPI configures the management API.
+type ManagementAPI struct {
+	// RateLimit bounds the requests of one credential (an API token, or a
+	// client with an org access token), per instance; 0 requests is off.
+	RateLimit RateLimit `yaml:"rate_limit"`
 }
 
 // Cache configures the store cache.
@@ -223,6 +232,8 @@ func Default() Config {
 		},
 		Events: Events{Retention: Duration{90 * 24 * time.Hour}},
 		Cache:  Cache{TTL: Duration{5 * time.Second}},
+		// Okta's default for most management endpoints: 600 a minute.
+		ManagementAPI: ManagementAPI{RateLimit: RateLimit{Requests: 600, Window: Duration{time.Minute}}},
 	}
 }
 
@@ -349,6 +360,9 @@ func (c *Config) Validate() error {
 	}
 	if d := c.Cache.TTL.Duration; d < 0 || d > 10*time.Minute {
 		errs = append(errs, fmt.Errorf("cache.ttl %v: must be 0s (no cache) to 10m", d))
+	}
+	if rl := c.ManagementAPI.RateLimit; rl.Requests < 0 || (rl.Requests > 0 && (rl.Window.Duration < time.Second || rl.Window.Duration > time.Hour)) {
+		errs = append(errs, fmt.Errorf("management_api.rate_limit %d per %v: requests must not be negative and the window must be 1s to 1h", rl.Requests, rl.Window.Duration))
 	}
 	if c.Password.Parallelism == 0 || c.Password.Iterations == 0 || c.Password.MemoryKiB < 8*uint32(c.Password.Parallelism) {
 		errs = append(errs, errors.New("password: memory_kib, iterations and parallelism must be positive (memory at least 8 KiB per lane)"))

@@ -308,11 +308,16 @@ func TestClientCredentialsOnCustomServer(t *testing.T) {
 	if r := post(url.Values{"grant_type": {"client_credentials"}, "scope": {"invoices:delete"}}); r.status != 400 || r.body["error"] != "invalid_scope" {
 		t.Fatalf("unknown scope: %d %s", r.status, r.raw)
 	}
-	// Not on the default server, whose policy has no rule for it? It has
-	// (Okta's default rule covers every grant) — but the org server has no
-	// client credentials at all.
+	// The org server's client credentials grant is OAuth for Okta: okta.*
+	// scopes only (a custom scope is unknown there), for private_key_jwt
+	// clients granted them (package mgmtapi's tests).
 	r := e.post(e.srv.URL+"/oauth2/v1/token", "grant_type=client_credentials&scope=invoices%3Aread", map[string]string{"Authorization": basic(m.ID, secret)})
-	if r.status != 400 || r.body["error"] != "unsupported_grant_type" {
+	if r.status != 400 || r.body["error"] != "invalid_scope" {
+		t.Fatalf("org server client credentials with a custom scope: %d %s", r.status, r.raw)
+	}
+	r = e.post(e.srv.URL+"/oauth2/v1/token", "grant_type=client_credentials&scope=okta.users.read", map[string]string{"Authorization": basic(m.ID, secret)})
+	if r.status != 401 || r.body["error"] != "invalid_client" ||
+		r.body["error_description"] != "Client Credentials requests to the Org Authorization Server must use the private_key_jwt token_endpoint_auth_method." {
 		t.Fatalf("org server client credentials: %d %s", r.status, r.raw)
 	}
 }

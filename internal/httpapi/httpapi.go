@@ -33,6 +33,9 @@ type Deps struct {
 	// first failing one names the status.
 	Readiness []Check
 	Logger    *slog.Logger
+	// Management serves /api/v1 (package mgmtapi); nil leaves it to the
+	// not-found answer.
+	Management http.Handler
 	// TrustedOrigins are the web origins answered with CORS on the
 	// endpoints a browser may call (config cors.trusted_origins).
 	TrustedOrigins []string
@@ -68,6 +71,10 @@ func New(d Deps) http.Handler {
 	// RFC 8414 section 3: the well-known segment goes before the issuer's path.
 	browser("/.well-known/oauth-authorization-server/oauth2/{server}", http.HandlerFunc(d.OIDC.OAuthMetadata), http.MethodGet)
 
+	if d.Management != nil {
+		// No CORS: the management API is for scripts and servers.
+		mux.Handle("/api/v1/", d.Management)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeStatus(w, http.StatusOK, "ok")
 	})

@@ -15,6 +15,8 @@ const (
 	AuthServer = "aus"
 	Org        = "00o"
 	Group      = "00g"
+	APIToken   = "00T"
+	Grant      = "oag"
 )
 
 // Length is the length of every identifier New returns.

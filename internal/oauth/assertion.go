@@ -2,6 +2,8 @@ package oauth
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -95,11 +97,19 @@ func (s *Server) checkAssertion(ctx context.Context, creds clientCredentials, au
 	if err != nil {
 		return store.Client{}, err
 	}
-	// Accepted until exp plus the leeway, so remembered as long.
-	key := "client-assertion:" + c.ID + ":" + claims.ID
+	// Accepted until exp plus the leeway, so remembered as long. An
+	// assertion without a jti (which Okta accepts, and Okta's Go SDK
+	// sends) is remembered by its hash: the same assertion is still
+	// refused a second time.
+	jti := claims.ID
+	if jti == "" {
+		sum := sha256.Sum256([]byte(creds.assertion))
+		jti = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	key := "client-assertion:" + c.ID + ":" + jti
 	if err := s.Store.UseOnce(ctx, key, claims.Expiry.Time().Add(AssertionLeeway)); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return store.Client{}, assertionFailed("jti %q was already used", truncate(claims.ID, 64))
+			return store.Client{}, assertionFailed("jti %q was already used", truncate(jti, 80))
 		}
 		return store.Client{}, errorf("oauth: record client assertion jti: %w", err)
 	}
@@ -127,8 +137,6 @@ func checkAssertionClaims(c *jwt.Claims, formClientID, audience string, now time
 		return assertionFailed("not valid before %v", c.NotBefore.Time().UTC())
 	case c.IssuedAt != nil && c.IssuedAt.Time().After(now.Add(AssertionLeeway)):
 		return assertionFailed("issued in the future, at %v", c.IssuedAt.Time().UTC())
-	case c.ID == "":
-		return assertionFailed("no jti")
 	case len(c.ID) > maxJTILength:
 		return assertionFailed("jti longer than %d bytes", maxJTILength)
 	}

@@ -64,6 +64,42 @@ func ParseForm(r *http.Request) (url.Values, error) {
 	return parseBody(string(body))
 }
 
+// orgQueryParams are the parameters a client credentials request to the
+// org authorization server may send in the query string instead of the
+// body, as Okta accepts them there: Okta's Go management SDK
+// (okta-sdk-golang, PrivateKey mode) posts its request with an empty body
+// and everything in the query. A client secret or a password is never
+// taken from the query; a signed assertion is single-use (its jti, or
+// its hash when it has none) and short-lived.
+var orgQueryParams = map[string]bool{"grant_type": true, "scope": true, "client_assertion": true, "client_assertion_type": true}
+
+// ParseOrgTokenForm is ParseForm for the org server's token endpoint: a
+// request with an empty body whose query carries a client assertion for
+// the client credentials grant is read from the query (orgQueryParams
+// only); any other request is read as ParseForm reads it.
+func ParseOrgTokenForm(r *http.Request) (url.Values, error) {
+	if r.URL.RawQuery == "" || r.ContentLength > 0 || !strings.Contains(r.URL.RawQuery, "client_assertion=") {
+		return ParseForm(r)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1))
+	if err != nil || len(body) > 0 {
+		return nil, oautherr.ErrInvalidRequest.WithDescription("Client credentials cannot be supplied via query parameters.")
+	}
+	vals, err := parseBody(r.URL.RawQuery)
+	if err != nil {
+		return nil, err
+	}
+	for name := range vals {
+		if !orgQueryParams[name] {
+			return nil, oautherr.ErrInvalidRequest.WithDescription("The parameter '%s' cannot be supplied via query parameters.", truncate(name, 64))
+		}
+	}
+	if vals.Get("grant_type") != "client_credentials" {
+		return nil, oautherr.ErrInvalidRequest.WithDescription("Client credentials cannot be supplied via query parameters.")
+	}
+	return vals, nil
+}
+
 // parseBody parses a urlencoded body, refusing more than MaxFormParams
 // parameters and repeated ones, in time linear in its length.
 func parseBody(body string) (url.Values, error) {

@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -268,4 +269,27 @@ func (l *Lifecycle) activeClient(ctx context.Context, id string) (bool, error) {
 		return false, errorf("oauth: find client: %w", err)
 	}
 	return c.Status == store.StatusActive, nil
+}
+
+// CheckAccessToken checks an access token of srv presented as a bearer
+// credential (the management API takes the org server's): its signature
+// and expiry, and what introspection checks besides (not revoked, its
+// client still ACTIVE, its user, if any, still holding it). A token that
+// fails is token.ErrInvalid (or token.ErrExpired).
+func (l *Lifecycle) CheckAccessToken(ctx context.Context, srv policy.Server, raw string) (*token.Claims, error) {
+	c, err := l.Verifier.Verify(ctx, srv.ID, srv.Issuer, raw)
+	if err != nil {
+		return nil, err
+	}
+	if !c.IsAccess() {
+		return nil, fmt.Errorf("%w: not an access token", token.ErrInvalid)
+	}
+	answer, err := l.introspectAccess(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if !answer.Active {
+		return nil, fmt.Errorf("%w: revoked, or its client or user is no longer active", token.ErrInvalid)
+	}
+	return c, nil
 }

@@ -192,7 +192,6 @@ func TestAssertionFetchesOnlyForItsClient(t *testing.T) {
 		"sub is another client":  good(with(claims(pk.ID), "sub", basic.ID)),
 		"wrong audience":         good(with(claims(pk.ID), "aud", "https://elsewhere.example.com/token")),
 		"expired":                good(with(claims(pk.ID), "exp", 1000)),
-		"no jti":                 good(with(claims(pk.ID), "jti", "")),
 		"client_secret_basic":    good(claims(basic.ID)),
 		"inactive client":        good(claims(inactive.ID)),
 		"HS256 for a key client": sign(t, jose.HS256, []byte(f.secret), "", claims(pk.ID)),

@@ -162,7 +162,11 @@ var errBrowserToken = oautherr.ErrInvalidClient.WithDescription("Browser request
 
 func (s *Server) token(r *http.Request, srv policy.Server) (*tokenResponse, error) {
 	ctx := r.Context()
-	form, err := ParseForm(r)
+	parse := ParseForm
+	if srv.Org {
+		parse = ParseOrgTokenForm
+	}
+	form, err := parse(r)
 	if err != nil {
 		return nil, err
 	}

@@ -104,7 +104,9 @@ func (e *Engine) Server(ctx context.Context, id string) (Server, error) {
 // Grants returns the grant types the server supports.
 func (e *Engine) Grants(srv Server) []string {
 	if srv.Org {
-		return []string{GrantPassword, GrantRefreshToken}
+		// Client credentials at the org server is OAuth for Okta: okta.*
+		// scopes for the management API (okta.go).
+		return []string{GrantPassword, GrantRefreshToken, GrantClientCredentials}
 	}
 	return SupportedGrants
 }
@@ -117,7 +119,7 @@ func (e *Engine) Scopes(ctx context.Context, srv Server) ([]store.Scope, error) 
 		out = append(out, store.Scope{AuthServerID: srv.ID, Name: s, System: true, MetadataPublish: "ALL_CLIENTS"})
 	}
 	if srv.Org {
-		return out, nil
+		return append(out, orgScopeRecords()...), nil
 	}
 	custom, err := e.Store.ListScopes(ctx, srv.ID)
 	if err != nil {
@@ -240,6 +242,11 @@ func (e *Engine) ResolveScopes(ctx context.Context, srv Server, grant string, re
 				WithDebug("unknown scope %q", truncate(s, 64))
 		}
 	}
+	if srv.Org {
+		if err := orgScopes(grant, requested); err != nil {
+			return nil, err
+		}
+	}
 	if grant == GrantClientCredentials {
 		for _, s := range requested {
 			if s == ScopeOpenID || s == ScopeOfflineAccess || IsOIDCScope(s) {
@@ -302,6 +309,11 @@ func (e *Engine) Decide(ctx context.Context, req Request) (Decision, error) {
 	lt := e.defaults()
 	d := Decision{Scopes: slices.Clone(req.Scopes), Lifetimes: lt}
 	if req.Server.Org {
+		if req.Grant == GrantClientCredentials {
+			if err := e.decideOrgClientCredentials(ctx, req); err != nil {
+				return Decision{}, err
+			}
+		}
 		return d, nil
 	}
 	rule, err := e.matchRule(ctx, req, groups)

@@ -178,6 +178,8 @@ type Store interface {
 	Events
 	Meta
 	Export
+	APITokens
+	ClientGrants
 }
 
 // AuthServers stores authorization servers.

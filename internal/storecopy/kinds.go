@@ -24,6 +24,8 @@ var kinds = []kind{
 	kindOf[membership]{"group memberships", walkMemberships, each(putMembership)},
 	kindOf[store.Client]{"clients", walkClients, each(method(store.Store.CreateClient))},
 	kindOf[assignment]{"client assignments", walkAssignments, each(putAssignment)},
+	kindOf[store.ClientGrant]{"client grants", walkClientGrants, each(method(store.Store.CreateClientGrant))},
+	kindOf[store.APIToken]{"API tokens", walkAPITokens, each(method(store.Store.CreateAPIToken))},
 	kindOf[store.RefreshToken]{"refresh tokens", walkRefreshTokens, each(method(store.Store.CreateRefreshToken))},
 	kindOf[store.TokenRecord]{"token records", walkTokenRecords, each(method(store.Store.RecordToken))},
 	kindOf[store.SingleUse]{"single-use ids", walkSingleUse, each(putSingleUse)},
@@ -225,6 +227,29 @@ func walkAssignments(ctx context.Context, s store.Store, emit func([]assignment)
 
 func putAssignment(ctx context.Context, s store.Store, a assignment) error {
 	return s.AssignClient(ctx, a.ClientID, a.PrincipalID)
+}
+
+func walkClientGrants(ctx context.Context, s store.Store, emit func([]store.ClientGrant) error) error {
+	return walkClients(ctx, s, func(clients []store.Client) error {
+		for _, c := range clients {
+			gs, err := s.ListClientGrants(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			if len(gs) == 0 {
+				continue
+			}
+			if err := emit(gs); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func walkAPITokens(ctx context.Context, s store.Store, emit func([]store.APIToken) error) error {
+	return pages(func(p store.Page) ([]store.APIToken, error) { return s.ListAPITokens(ctx, p) },
+		func(t store.APIToken) string { return t.ID }, emit)
 }
 
 func walkRefreshTokens(ctx context.Context, s store.Store, emit func([]store.RefreshToken) error) error {

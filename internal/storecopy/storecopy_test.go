@@ -91,6 +91,10 @@ func populate(t *testing.T) source {
 	must(t, a.Store.AssignClient(ctx, c.ID, g.ID))
 	must(t, a.Store.UseOnce(ctx, "assertion-jti", time.Now().Add(time.Hour)))
 	now := time.Now().UTC().Truncate(time.Millisecond)
+	must(t, a.Store.CreateClientGrant(ctx, store.ClientGrant{ID: "oagusers", ClientID: c.ID, ScopeID: "okta.users.read",
+		Issuer: "https://id.example.com", Source: "ADMIN", CreatedAt: now, UpdatedAt: now}))
+	must(t, a.Store.CreateAPIToken(ctx, store.APIToken{ID: "00Tterraform", Name: "terraform", TokenHash: "hmac-sha256$v1$x",
+		ClientName: "Latchkey CLI", CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Hour)}))
 	must(t, a.Store.PutScope(ctx, store.Scope{AuthServerID: "default", Name: "api:read", MetadataPublish: "ALL_CLIENTS", CreatedAt: now}))
 	must(t, a.Store.PutClaim(ctx, store.Claim{ID: "oclgroups", AuthServerID: "default", Name: "groups", ClaimType: store.ClaimIdentity,
 		ValueType: store.ClaimGroups, Value: "eng", GroupFilterType: "STARTS_WITH", Status: store.StatusActive, CreatedAt: now, UpdatedAt: now}))
@@ -302,7 +306,11 @@ func dump(t *testing.T, s store.Store) map[string]any {
 	for _, c := range clients {
 		a, err := s.ListClientAssignments(ctx, c.ID)
 		get("assignments "+c.ID, a, err)
+		g, err := s.ListClientGrants(ctx, c.ID)
+		get("grants "+c.ID, g, err)
 	}
+	toks, err := s.ListAPITokens(ctx, store.Page{})
+	get("API tokens", toks, err)
 	rts, err := s.ListRefreshTokens(ctx, store.Page{})
 	get("refresh tokens", rts, err)
 	recs, err := s.ListTokenRecords(ctx, store.Page{})

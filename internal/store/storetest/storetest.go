@@ -34,6 +34,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Events", eventTests},
 		{"Meta", metaTests},
 		{"Export", exportTests},
+		{"APITokens", apiTokenTests},
+		{"ClientGrants", clientGrantTests},
 		{"Concurrency", concurrencyTests},
 	}
 	for _, g := range groups {

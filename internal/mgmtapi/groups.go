@@ -1,0 +1,4 @@
+package mgmtapi
+
+// routesGroups registers the routes of this resource (being built).
+func (a *API) routesGroups() {}

@@ -1,0 +1,4 @@
+package mgmtapi
+
+// routesUsers registers the routes of this resource (being built).
+func (a *API) routesUsers() {}
