@@ -168,6 +168,7 @@ type Store interface {
 	AuthServers
 	Clients
 	Users
+	UserImports
 	UserLifecycle
 	PasswordHistory
 	Keys
