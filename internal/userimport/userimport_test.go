@@ -212,3 +212,36 @@ func FuzzParseRow(f *testing.F) {
 		checkRecord(t, rec)
 	})
 }
+
+// TestDocExamples reads the jsonl and csv blocks of docs/import.md as they
+// are pasted: every line is a user, none is refused.
+func TestDocExamples(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../../docs/import.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := 0
+	for _, part := range strings.Split(string(doc), "```")[1:] {
+		lang, body, _ := strings.Cut(part, "\n")
+		if lang != FormatJSONL && lang != FormatCSV {
+			continue
+		}
+		blocks++
+		r, err := Open(strings.NewReader(body), lang)
+		if err != nil {
+			t.Fatalf("%s block: %v", lang, err)
+		}
+		recs, bad := readAll(t, r)
+		want := strings.Count(strings.TrimSpace(body), "\n") + 1
+		if lang == FormatCSV {
+			want-- // the header
+		}
+		if len(bad) > 0 || len(recs) != want {
+			t.Errorf("%s block: %d users, errors %v; want %d users", lang, len(recs), bad, want)
+		}
+	}
+	if blocks != 3 {
+		t.Fatalf("%d example blocks in docs/import.md, want 3", blocks)
+	}
+}
