@@ -191,6 +191,12 @@ type AuthServers interface {
 	// UpdateAuthServer runs fn on the current record inside a transaction
 	// and stores what it returns (the id cannot change).
 	UpdateAuthServer(ctx context.Context, id string, fn func(AuthServer) (AuthServer, error)) (AuthServer, error)
+	// DeleteAuthServer removes the server with everything that is its
+	// own, in one transaction: scopes, claims, policies and their rules,
+	// signing keys and refresh tokens. ErrNotFound if there is no such
+	// server. Callers decide which servers may go (the service layer keeps
+	// the org and default servers).
+	DeleteAuthServer(ctx context.Context, id string) error
 }
 
 // Clients stores OAuth clients.

@@ -374,6 +374,7 @@ var writes = map[string]struct {
 		_, err := s.UpdateAuthServer(ctx, "aus1", func(a store.AuthServer) (store.AuthServer, error) { return a, nil })
 		return err
 	}},
+	"DeleteAuthServer": {cache.KindAuthServers, func(ctx context.Context, s store.Store) error { return s.DeleteAuthServer(ctx, "aus1") }},
 	"CreateClient": {cache.KindClients, func(ctx context.Context, s store.Store) error { return s.CreateClient(ctx, store.Client{ID: "0oa9"}) }},
 	"UpdateClient": {cache.KindClients, func(ctx context.Context, s store.Store) error {
 		_, err := s.UpdateClient(ctx, "0oa9", func(c store.Client) (store.Client, error) { return c, nil })
