@@ -375,7 +375,7 @@ var writes = map[string]struct {
 		return err
 	}},
 	"DeleteAuthServer": {cache.KindAuthServers, func(ctx context.Context, s store.Store) error { return s.DeleteAuthServer(ctx, "aus1") }},
-	"CreateClient": {cache.KindClients, func(ctx context.Context, s store.Store) error { return s.CreateClient(ctx, store.Client{ID: "0oa9"}) }},
+	"CreateClient":     {cache.KindClients, func(ctx context.Context, s store.Store) error { return s.CreateClient(ctx, store.Client{ID: "0oa9"}) }},
 	"UpdateClient": {cache.KindClients, func(ctx context.Context, s store.Store) error {
 		_, err := s.UpdateClient(ctx, "0oa9", func(c store.Client) (store.Client, error) { return c, nil })
 		return err
