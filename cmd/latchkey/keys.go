@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/oktaapi"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -135,7 +135,7 @@ func newKeysListCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if asJSON {
-				return writeKeysJSON(cmd.OutOrStdout(), ks)
+				return writeKeysJSON(cmd.OutOrStdout(), ks, a.Config.Keys.PublishExpiredFor.Duration)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "KID\tALG\tSTATUS\tCREATED\tACTIVATED\tEXPIRED")
@@ -159,37 +159,16 @@ func stampOrDash(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// writeKeysJSON prints keys as Okta prints an authorization server's keys:
-// the public JWK (kid, kty, alg, use and the public parameters) with
-// status, created and lastUpdated, plus Latchkey's activated and expired
-// times when set.
-func writeKeysJSON(w io.Writer, ks []store.SigningKey) error {
+// writeKeysJSON prints keys as Okta prints an authorization server's keys
+// (oktaapi.FromKey, as the management API lists them).
+func writeKeysJSON(w io.Writer, ks []store.SigningKey, publishFor time.Duration) error {
 	out := make([]map[string]any, 0, len(ks))
 	for _, k := range ks {
-		obj := map[string]any{}
-		if err := json.Unmarshal(k.PublicJWK, &obj); err != nil {
-			return fmt.Errorf("key %s: public JWK: %w", k.ID, err)
+		obj, err := oktaapi.FromKey(k, publishFor)
+		if err != nil {
+			return err
 		}
-		obj["kid"], obj["alg"], obj["status"] = k.ID, k.Alg, k.Status
-		obj["created"] = k.CreatedAt.UTC()
-		updated := k.CreatedAt
-		if !k.ActivatedAt.IsZero() {
-			obj["activated"] = k.ActivatedAt.UTC()
-			updated = later(updated, k.ActivatedAt)
-		}
-		if !k.ExpiredAt.IsZero() {
-			obj["expired"] = k.ExpiredAt.UTC()
-			updated = later(updated, k.ExpiredAt)
-		}
-		obj["lastUpdated"] = updated.UTC()
 		out = append(out, obj)
 	}
 	return writeJSON(w, out)
-}
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
