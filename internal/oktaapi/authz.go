@@ -151,11 +151,11 @@ type Include struct {
 
 // Rule is Okta's policy rule object.
 type Rule struct {
-	ID         string         `json:"id"`
-	Type       string         `json:"type"`
-	Name       string         `json:"name"`
-	Priority   int            `json:"priority"`
-	Status     string         `json:"status"`
+	ID          string         `json:"id"`
+	Type        string         `json:"type"`
+	Name        string         `json:"name"`
+	Priority    int            `json:"priority"`
+	Status      string         `json:"status"`
 	System      bool           `json:"system"`
 	Conditions  RuleConditions `json:"conditions"`
 	Actions     RuleActions    `json:"actions"`
