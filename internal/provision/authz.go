@@ -228,6 +228,7 @@ type ClaimInput struct {
 	GroupFilterType      string
 	Scopes               []string
 	AlwaysIncludeInToken bool
+	Status               string // ACTIVE (default) or INACTIVE
 }
 
 // PutClaim validates and stores a custom claim.
@@ -237,6 +238,13 @@ func (s *Service) PutClaim(ctx context.Context, in ClaimInput) (store.Claim, err
 	}
 	if in.ValueType == "" {
 		in.ValueType = store.ClaimExpression
+	}
+	switch in.Status {
+	case "":
+		in.Status = store.StatusActive
+	case store.StatusActive, store.StatusInactive:
+	default:
+		return store.Claim{}, invalid("status must be ACTIVE or INACTIVE")
 	}
 	existing, err := s.Store.ListClaims(ctx, in.AuthServerID)
 	if err != nil {
@@ -257,7 +265,7 @@ func (s *Service) PutClaim(ctx context.Context, in ClaimInput) (store.Claim, err
 	}
 	c := store.Claim{ID: in.ID, AuthServerID: in.AuthServerID, Name: in.Name, ClaimType: in.ClaimType, ValueType: in.ValueType,
 		Value: in.Value, GroupFilterType: in.GroupFilterType, Scopes: in.Scopes, AlwaysIncludeInToken: in.AlwaysIncludeInToken,
-		Status: store.StatusActive, CreatedAt: created, UpdatedAt: now}
+		Status: in.Status, CreatedAt: created, UpdatedAt: now}
 	if in.ClaimType == store.ClaimResource {
 		c.AlwaysIncludeInToken = true
 	}
