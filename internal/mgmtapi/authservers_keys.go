@@ -2,6 +2,7 @@ package mgmtapi
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/latchkey/latchkey/internal/oktaapi"
 	"github.com/latchkey/latchkey/internal/store"
@@ -49,13 +50,16 @@ func (a *API) getKey(w http.ResponseWriter, r *http.Request) error {
 	return NotFound(kid, "JsonWebKey")
 }
 
-// writeKeys answers with the server's keys, newest first, in Okta's
+// writeKeys answers with the server's keys in Okta's
 // JsonWebKey shape with their status (ACTIVE, NEXT, EXPIRED).
 func (a *API) writeKeys(w http.ResponseWriter, r *http.Request, serverID string) error {
 	ks, err := a.cfg.Store.ListKeys(r.Context(), serverID)
 	if err != nil {
 		return err
 	}
+	// Okta lists ACTIVE, then NEXT, then EXPIRED (here newest first).
+	rank := map[string]int{store.KeyActive: 0, store.KeyNext: 1, store.KeyExpired: 2}
+	slices.SortStableFunc(ks, func(x, y store.SigningKey) int { return rank[x.Status] - rank[y.Status] })
 	out := make([]map[string]any, 0, len(ks))
 	for _, k := range ks {
 		obj, err := a.keyJSON(serverID, k)
