@@ -54,17 +54,22 @@ secrets: keep it out of the database backups, and do not lose it.`,
 	return cmd
 }
 
-// openAuthServer opens the app and checks that the authorization server
-// exists, so that a typo is not taken for a server without keys.
-func (g *globals) openAuthServer(ctx context.Context, id string) (*app.App, error) {
+// openAuthServer opens the app and resolves *ref, an authorization
+// server's id or name ("org" for the org server), to an existing server's
+// id, so that a typo is not taken for a server without keys.
+func (g *globals) openAuthServer(ctx context.Context, ref *string) (*app.App, error) {
 	a, err := g.openApp(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := a.Store.GetAuthServer(ctx, id); err != nil {
+	if err := resolveServer(ctx, a, ref); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if _, err := a.Store.GetAuthServer(ctx, *ref); err != nil {
 		a.Close()
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("authorization server %q not found", id)
+			return nil, fmt.Errorf("authorization server %q not found", *ref)
 		}
 		return nil, err
 	}
@@ -74,7 +79,7 @@ func (g *globals) openAuthServer(ctx context.Context, id string) (*app.App, erro
 func newKeysRotateCmd(g *globals) *cobra.Command {
 	var authServer string
 	cmd := &cobra.Command{
-		Use:   "rotate [--authserver ID]",
+		Use:   "rotate [--authserver ID|NAME]",
 		Short: "Rotate an authorization server's signing keys now",
 		Long: `Rotate an authorization server's signing keys now, whatever its rotation
 mode: the NEXT key becomes ACTIVE and signs, the ACTIVE key becomes EXPIRED
@@ -87,7 +92,7 @@ rotation happens and this command prints its result.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			a, err := g.openAuthServer(ctx, authServer)
+			a, err := g.openAuthServer(ctx, &authServer)
 			if err != nil {
 				return err
 			}
@@ -112,7 +117,7 @@ rotation happens and this command prints its result.`,
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&authServer, "authserver", "default", "id of the authorization server")
+	cmd.Flags().StringVar(&authServer, "authserver", "default", serverFlagHelp+` ("org": the org server)`)
 	return cmd
 }
 
@@ -120,12 +125,12 @@ func newKeysListCmd(g *globals) *cobra.Command {
 	var authServer string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "list [--authserver ID] [--json]",
+		Use:   "list [--authserver ID|NAME] [--json]",
 		Short: "List an authorization server's signing keys (public parts only)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			a, err := g.openAuthServer(ctx, authServer)
+			a, err := g.openAuthServer(ctx, &authServer)
 			if err != nil {
 				return err
 			}
@@ -147,7 +152,7 @@ func newKeysListCmd(g *globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&authServer, "authserver", "default", "id of the authorization server")
+	f.StringVar(&authServer, "authserver", "default", serverFlagHelp+` ("org": the org server)`)
 	f.BoolVar(&asJSON, "json", false, "print a JSON array of keys in the shape of Okta's key objects")
 	return cmd
 }
