@@ -2,6 +2,7 @@ package mgmtapi
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/latchkey/latchkey/internal/keys"
@@ -87,8 +88,10 @@ func (a *API) listAuthServers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Page in Go's byte order, whatever the database's collation.
+	slices.SortFunc(all, func(x, y store.AuthServer) int { return strings.Compare(x.ID, y.ID) })
 	var match []store.AuthServer
-	for _, s := range all { // ordered by id
+	for _, s := range all {
 		if s.ID == store.OrgServerID || s.ID <= p.After {
 			continue
 		}
