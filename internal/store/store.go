@@ -168,6 +168,7 @@ type Store interface {
 	AuthServers
 	Clients
 	Users
+	UserSearch
 	UserLifecycle
 	PasswordHistory
 	Keys
