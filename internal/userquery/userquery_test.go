@@ -59,12 +59,12 @@ func TestParseRefuses(t *testing.T) {
 		{`status eq "ACTIVE" status eq "ACTIVE"`, Filter},
 		{`(status eq "ACTIVE"`, Filter},
 		{`status eq "ACTIVE")`, Filter},
-		{`profile.lastName sw "Smi"`, Filter},      // search only
-		{`profile.locale eq "en"`, Filter},         // search only
-		{`profile.login gt "a"`, Search},           // no order on text
-		{`lastUpdated sw "2024"`, Search},          // no prefix of a time
-		{`lastUpdated gt "yesterday"`, Filter},     // not a time
-		{`passwordHash eq "x"`, Search},            // no such field
+		{`profile.lastName sw "Smi"`, Filter},       // search only
+		{`profile.locale eq "en"`, Filter},          // search only
+		{`profile.login gt "a"`, Search},            // no order on text
+		{`lastUpdated sw "2024"`, Search},           // no prefix of a time
+		{`lastUpdated gt "yesterday"`, Filter},      // not a time
+		{`passwordHash eq "x"`, Search},             // no such field
 		{`status eq "A"; DROP TABLE users`, Search}, // not the grammar
 		{strings.Repeat("(", 11) + `id eq "x"` + strings.Repeat(")", 11), Search},
 		{strings.Repeat(`id eq "x" or `, 50) + `id eq "x"`, Search},
