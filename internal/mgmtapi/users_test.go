@@ -277,7 +277,15 @@ func TestUsersLifecycle(t *testing.T) {
 	wantError(t, lc(id, "deactivate"), 400, "E0000001")
 	ok(id, "activate", store.UserActive) // it has a password
 
+	before := e.do("GET", "/api/v1/users/"+staged, nil).obj(t)
+	if before["activated"] != nil || before["statusChanged"] != nil {
+		t.Errorf("a staged user was never activated nor changed status: %v %v", before["activated"], before["statusChanged"])
+	}
 	ok(staged, "activate", store.UserProvisioned) // it has none
+	after := e.do("GET", "/api/v1/users/"+staged, nil).obj(t)
+	if after["activated"] == nil || after["statusChanged"] != after["activated"] {
+		t.Errorf("activate: activated %v, statusChanged %v", after["activated"], after["statusChanged"])
+	}
 	ok(provisioned, "reactivate", store.UserProvisioned)
 	wantError(t, lc(provisioned, "activate"), 400, "E0000001")
 	wantError(t, lc("00u0000000000000000", "suspend"), 404, "E0000007")

@@ -70,11 +70,7 @@ func opt(t time.Time) *time.Time {
 
 // FromUser renders a user; the password hash never leaves the store.
 func FromUser(u store.User) User {
-	var activated *time.Time
-	if u.Status == store.UserActive {
-		activated = opt(u.CreatedAt)
-	}
-	return User{ID: u.ID, Status: u.Status, Created: u.CreatedAt.UTC(), Activated: activated, StatusChanged: activated,
+	return User{ID: u.ID, Status: u.Status, Created: u.CreatedAt.UTC(), Activated: opt(u.ActivatedAt), StatusChanged: opt(u.StatusChangedAt),
 		LastLogin: opt(u.LastLoginAt), LastUpdated: u.UpdatedAt.UTC(), PasswordChanged: opt(u.PasswordChangedAt),
 		Profile:     UserProfile{Login: u.Login, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Locale: u.Locale, ZoneInfo: u.ZoneInfo},
 		Credentials: credentialsOf(u)}

@@ -115,6 +115,9 @@ func (s *Service) apply(ctx context.Context, idOrLogin string, t transition) (st
 			return cur, t.refused(cur)
 		}
 		cur.Status, cur.UpdatedAt = t.to(cur), now
+		if t.op == reactivateOp.op {
+			cur.ActivatedAt = now
+		}
 		if t.revoke {
 			cur.TokensValidAfter = now
 		}

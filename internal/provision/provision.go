@@ -130,6 +130,10 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (store.User, err
 	if hash != "" {
 		u.PasswordChangedAt = now
 	}
+	if status != store.UserStaged && status != store.UserDeprovisioned {
+		// Created activated (Okta's activate=true).
+		u.ActivatedAt, u.StatusChangedAt = now, now
+	}
 	if err := s.Store.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return store.User{}, fmt.Errorf("%w: a user with login %q already exists", store.ErrConflict, in.Login)
