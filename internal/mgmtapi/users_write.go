@@ -45,7 +45,7 @@ type passwordIn struct {
 func (h passwordIn) encoded() (string, error) {
 	if !strings.EqualFold(h.Algorithm, "BCRYPT") {
 		return "", Validation("password", "password.hash.algorithm: Latchkey cannot import "+clip(fmt.Sprintf("%q", h.Algorithm), 40)+
-			" hashes; it imports BCRYPT (argon2id hashes through `latchkey users create --password-hash`)")
+			" hashes; it imports BCRYPT")
 	}
 	if h.WorkFactor < 4 || h.WorkFactor > password.MaxBcryptCost {
 		return "", Validation("password", fmt.Sprintf("password.hash.workFactor: must be 4 to %d", password.MaxBcryptCost))
