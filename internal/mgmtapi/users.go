@@ -2,6 +2,8 @@ package mgmtapi
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"net/http"
 	"strings"
 
@@ -20,8 +22,9 @@ func (a *API) routesUsers() {
 	a.handle("DELETE /api/v1/users/{id}", manage, a.deleteUser)
 	a.handle("GET /api/v1/users/{id}/groups", read, a.listUserGroups)
 	a.handle("POST /api/v1/users/{id}/credentials/change_password", manage, a.changePassword)
-	for op, h := range a.lifecycleHandlers() {
-		a.handle("POST /api/v1/users/{id}/lifecycle/"+op, manage, h)
+	lifecycle := a.lifecycleHandlers()
+	for _, op := range slices.Sorted(maps.Keys(lifecycle)) {
+		a.handle("POST /api/v1/users/{id}/lifecycle/"+op, manage, lifecycle[op])
 	}
 }
 

@@ -103,6 +103,9 @@ func userError(err error, id string) error {
 		return NotFound(id, "User")
 	case errors.Is(err, store.ErrConflict) && strings.Contains(err.Error(), "login"):
 		return Validation("login", "login: An object with this field already exists in the current organization")
+	case errors.Is(err, store.ErrConflict):
+		// A concurrent change (a password set while this one was checked).
+		return Conflict("Api validation failed: user", "user: the user changed while this request ran; try again")
 	case errors.Is(err, provision.ErrInvalid):
 		msg := strings.TrimPrefix(err.Error(), provision.ErrInvalid.Error()+": ")
 		field := "user"
