@@ -3,8 +3,8 @@ package mgmtapi
 import (
 	"errors"
 	"maps"
-	"slices"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/latchkey/latchkey/internal/store"
