@@ -118,6 +118,13 @@ type User struct {
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	LastLoginAt       time.Time // zero until the first successful login
+	// StatusChangedAt is when Status last changed (zero if it never did
+	// since the user was created); the store sets it to UpdatedAt on an
+	// update that changes the status and leaves it alone.
+	StatusChangedAt time.Time
+	// ActivatedAt is when the user was last activated (created active, or
+	// by Okta's activate); zero if never.
+	ActivatedAt time.Time
 	// TokensValidAfter is the user's token watermark: tokens issued before
 	// it are dead whatever the status says (see HoldsTokenIssuedAt). It only
 	// moves forward; RevokeUserTokens sets it.
@@ -168,6 +175,7 @@ type Store interface {
 	AuthServers
 	Clients
 	Users
+	UserSearch
 	UserLifecycle
 	PasswordHistory
 	Keys
