@@ -166,7 +166,7 @@ func fromOktaBcrypt(h OktaHash) (string, error) {
 
 func bcryptAlphabet(s string) bool {
 	for _, c := range s {
-		if !(c == '.' || c == '/' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+		if !IsBcryptBase64(c) {
 			return false
 		}
 	}
@@ -388,29 +388,4 @@ func verifyImported(encoded string, password []byte) (Result, costClass, error) 
 		return Result{}, class, nil
 	}
 	return Result{OK: true, NeedsRehash: true}, class, nil
-}
-
-// Check reports whether encoded is a hash Verify can check (argon2id and
-// bcrypt within their bounds, or one of the imported forms FromOktaHash
-// writes) without hashing anything. ErrUnknownFormat or ErrMalformed says
-// why not.
-func Check(encoded string) error {
-	switch {
-	case strings.HasPrefix(encoded, "$argon2id$"):
-		_, _, _, err := decodeArgon2(encoded)
-		return err
-	case isBcrypt(encoded):
-		_, err := ToOktaHash(encoded)
-		if err != nil {
-			return err
-		}
-		if c, _ := strconv.Atoi(encoded[4:6]); c < 4 || c > MaxBcryptCost || encoded[6] != '$' || encoded[3] != '$' || !bcryptAlphabet(encoded[7:]) {
-			return fmt.Errorf("%w: bcrypt: cost 4 to %d, then 53 characters of bcrypt's alphabet", ErrMalformed, MaxBcryptCost)
-		}
-		return nil
-	case isImported(encoded):
-		_, err := decodeImported(encoded)
-		return err
-	}
-	return ErrUnknownFormat
 }

@@ -109,8 +109,8 @@ func TestImportedVectors(t *testing.T) {
 			if err != nil {
 				t.Fatalf("encode: %v (vector from %s)", err, v.source)
 			}
-			if err := Check(enc); err != nil {
-				t.Fatalf("Check(%q) = %v", enc, err)
+			if err := CheckEncoded(enc); err != nil {
+				t.Fatalf("CheckEncoded(%q) = %v", enc, err)
 			}
 			ctx := context.Background()
 			res, err := h.Verify(ctx, enc, v.password)
@@ -189,8 +189,8 @@ func TestImportedTamperedBounds(t *testing.T) {
 		"$okta-sha256$o=prefix$$AAAA",
 		"$okta-sha3$o=prefix$$AAAA",
 	} {
-		if err := Check(enc); err == nil {
-			t.Errorf("Check(%q) accepted", enc)
+		if err := CheckEncoded(enc); err == nil {
+			t.Errorf("CheckEncoded(%q) accepted", enc)
 		}
 	}
 }
@@ -238,8 +238,8 @@ func FuzzFromOktaHash(f *testing.F) {
 			return
 		}
 		// Whatever is accepted verifies within bounds and round-trips.
-		if err := Check(enc); err != nil {
-			t.Fatalf("accepted %+v as %q which Check refuses: %v", h, enc, err)
+		if err := CheckEncoded(enc); err != nil {
+			t.Fatalf("accepted %+v as %q which CheckEncoded refuses: %v", h, enc, err)
 		}
 		back, err := ToOktaHash(enc)
 		if err != nil {
@@ -260,8 +260,8 @@ func FuzzFromKeycloakCredential(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if err := Check(enc); err != nil {
-			t.Fatalf("accepted as %q which Check refuses: %v", enc, err)
+		if err := CheckEncoded(enc); err != nil {
+			t.Fatalf("accepted as %q which CheckEncoded refuses: %v", enc, err)
 		}
 	})
 }

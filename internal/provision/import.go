@@ -187,6 +187,9 @@ func (im *importer) flush(ctx context.Context) error {
 		if h != "" {
 			u.PasswordChangedAt = now
 		}
+		if rec.Status != store.UserStaged && rec.Status != store.UserDeprovisioned {
+			u.ActivatedAt, u.StatusChangedAt = now, now // as CreateUser
+		}
 		users, recs = append(users, u), append(recs, rec)
 	}
 	out, err := im.s.Store.PutUsers(ctx, users, im.opt.Update)

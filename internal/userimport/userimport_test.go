@@ -62,7 +62,7 @@ func TestExamples(t *testing.T) {
 				t.Errorf("%s line %d: no credential", c.file, r.Line)
 			}
 			if r.Hash != "" {
-				if err := password.Check(r.Hash); err != nil {
+				if err := password.CheckEncoded(r.Hash); err != nil {
 					t.Errorf("%s line %d: %v", c.file, r.Line, err)
 				}
 			}
@@ -177,7 +177,7 @@ func checkRecord(t *testing.T, rec Record) {
 		t.Fatal("a record without a login")
 	}
 	if rec.Hash != "" {
-		if err := password.Check(rec.Hash); err != nil {
+		if err := password.CheckEncoded(rec.Hash); err != nil {
 			t.Fatalf("hash %q: %v", rec.Hash, err)
 		}
 		if rec.Password != "" {

@@ -17,7 +17,7 @@ func (s *Store) PutUsers(ctx context.Context, users []store.User, update bool) (
 	out := make([]store.PutOutcome, 0, len(users))
 	err := s.inTx(ctx, op, func(tx *sql.Tx) error {
 		ins, err := tx.PrepareContext(ctx, `INSERT INTO users (`+userCols+`, login_key)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 			ON CONFLICT (login_key) DO NOTHING`)
 		if err != nil {
 			return s.errf("%s: prepare: %w", op, err)
@@ -48,7 +48,7 @@ func (s *Store) PutUsers(ctx context.Context, users []store.User, update bool) (
 			key := loginKey(u.Login)
 			res, err := ins.ExecContext(ctx, u.ID, u.Status, u.Login, u.Email, u.EmailVerified, u.FirstName, u.LastName,
 				u.Locale, u.ZoneInfo, u.PasswordHash, millis(u.PasswordChangedAt), millis(u.CreatedAt), millis(u.UpdatedAt),
-				millis(u.LastLoginAt), millis(u.TokensValidAfter), key)
+				millis(u.LastLoginAt), millis(u.TokensValidAfter), millis(u.StatusChangedAt), millis(u.ActivatedAt), key)
 			if err != nil {
 				return s.execErr(fmt.Sprintf("%s: user %d (%s)", op, i, quote(u.ID)), err)
 			}

@@ -25,6 +25,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Clients", clientTests},
 		{"Users", userTests},
 		{"UserImports", importTests},
+		{"UserSearch", userSearchTests},
 		{"UserLifecycle", userLifecycleTests},
 		{"PasswordHistory", passwordHistoryTests},
 		{"Keys", keyTests},
