@@ -2,10 +2,8 @@ package mgmtapi
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/latchkey/latchkey/internal/oktaapi"
 	"github.com/latchkey/latchkey/internal/password"
@@ -30,42 +28,19 @@ type userBody struct {
 	} `json:"credentials"`
 }
 
-// passwordIn is Okta's imported password hash.
-type passwordIn struct {
-	Algorithm  string `json:"algorithm"`
-	WorkFactor int    `json:"workFactor"`
-	Salt       string `json:"salt"`
-	SaltOrder  string `json:"saltOrder"`
-	Value      string `json:"value"`
-}
+// passwordIn is Okta's imported password hash (credentials.password.hash).
+type passwordIn password.OktaHash
 
-// encoded is the hash in the modular crypt form package password
-// verifies. Only BCRYPT is taken: Okta's other algorithms (SHA-*, MD5,
-// PBKDF2) are refused by name.
+// encoded is the hash in the stored form package password verifies:
+// every algorithm Okta imports (BCRYPT, SHA-512, SHA-256, SHA-1, MD5 with
+// salt and saltOrder, PBKDF2) and argon2id, through the same conversion
+// as latchkey import users (docs/import.md).
 func (h passwordIn) encoded() (string, error) {
-	if !strings.EqualFold(h.Algorithm, "BCRYPT") {
-		return "", Validation("password", "password.hash.algorithm: Latchkey cannot import "+clip(fmt.Sprintf("%q", h.Algorithm), 40)+
-			" hashes; it imports BCRYPT")
+	enc, err := password.FromOktaHash(password.OktaHash(h))
+	if err != nil {
+		return "", Validation("password", clip(err.Error(), 300))
 	}
-	if h.WorkFactor < 4 || h.WorkFactor > password.MaxBcryptCost {
-		return "", Validation("password", fmt.Sprintf("password.hash.workFactor: must be 4 to %d", password.MaxBcryptCost))
-	}
-	if len(h.Salt) != 22 || !bcryptAlphabet(h.Salt) {
-		return "", Validation("password", "password.hash.salt: must be bcrypt's 22-character salt")
-	}
-	if len(h.Value) != 31 || !bcryptAlphabet(h.Value) {
-		return "", Validation("password", "password.hash.value: must be bcrypt's 31-character hash")
-	}
-	return fmt.Sprintf("$2a$%02d$%s%s", h.WorkFactor, h.Salt, h.Value), nil
-}
-
-func bcryptAlphabet(s string) bool {
-	for _, c := range s {
-		if !password.IsBcryptBase64(c) {
-			return false
-		}
-	}
-	return true
+	return enc, nil
 }
 
 // boolParam reads a true/false query parameter.
