@@ -17,6 +17,8 @@ const (
 	Group      = "00g"
 	APIToken   = "00T"
 	Grant      = "oag"
+	// ClientSecret is a client's secret record (Okta's "ocs…").
+	ClientSecret = "ocs"
 )
 
 // Length is the length of every identifier New returns.
