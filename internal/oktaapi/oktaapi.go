@@ -61,8 +61,12 @@ type App struct {
 	Created     time.Time      `json:"created"`
 	LastUpdated time.Time      `json:"lastUpdated"`
 	SignOnMode  string         `json:"signOnMode"`
+	Features    []string       `json:"features"`
 	Credentials AppCredentials `json:"credentials"`
 	Settings    AppSettings    `json:"settings"`
+	// Links is set by the management API (_links: self, users, groups,
+	// the lifecycle transition, …); the CLI leaves it out.
+	Links any `json:"_links,omitempty"`
 }
 
 // AppCredentials holds the OAuth client credentials of an app.
@@ -109,15 +113,24 @@ func FromClient(c store.Client, secret string) App {
 		grants = []string{}
 	}
 	app := App{ID: c.ID, Name: "oidc_client", Label: c.Name, Status: c.Status, Created: c.CreatedAt.UTC(), LastUpdated: c.UpdatedAt.UTC(),
-		SignOnMode: "OPENID_CONNECT",
+		SignOnMode: "OPENID_CONNECT", Features: []string{},
 		Credentials: AppCredentials{OAuthClient: OAuthClientCredentials{ClientID: c.ID, ClientSecret: secret,
-			TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, AutoKeyRotation: true}},
+			TokenEndpointAuthMethod: authMethod(c), AutoKeyRotation: true}},
 		Settings: AppSettings{OAuthClient: OAuthClientSettings{GrantTypes: grants, ResponseTypes: []string{}, ApplicationType: appType(grants),
 			JWKS: json.RawMessage(c.JWKS), JWKSURI: c.JWKSURI}}}
 	if c.RefreshRotation != "" {
 		app.Settings.OAuthClient.RefreshToken = &RefreshSettings{RotationType: c.RefreshRotation, LeewaySecs: int(c.RefreshLeeway.Seconds())}
 	}
 	return app
+}
+
+// authMethod is the client's token endpoint auth method, the default when
+// the record names none.
+func authMethod(c store.Client) string {
+	if c.TokenEndpointAuthMethod == "" {
+		return "client_secret_basic"
+	}
+	return c.TokenEndpointAuthMethod
 }
 
 // appType is Okta's application_type: native for apps that log users in

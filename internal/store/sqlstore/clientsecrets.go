@@ -49,6 +49,11 @@ func (s *Store) UpdateClientSecrets(ctx context.Context, clientID string, fn fun
 		if err != nil {
 			return s.errf("%s: %w", op, err)
 		}
+		// The ids are taken before fn runs: fn may change its argument.
+		known := make(map[string]bool, len(old))
+		for _, cs := range old {
+			known[cs.ID] = true
+		}
 		next, err := fn(old)
 		if err != nil {
 			return err
@@ -63,13 +68,11 @@ func (s *Store) UpdateClientSecrets(ctx context.Context, clientID string, fn fun
 			}
 			kept[cs.ID] = true
 		}
-		known := make(map[string]bool, len(old))
-		for _, cs := range old {
-			known[cs.ID] = true
-			if kept[cs.ID] {
+		for id := range known {
+			if kept[id] {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM client_secrets WHERE id = $1`, cs.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM client_secrets WHERE id = $1`, id); err != nil {
 				return s.execErr(op, err)
 			}
 		}
