@@ -2,13 +2,11 @@ package mgmtapi
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
+	"github.com/latchkey/latchkey/internal/oktaapi"
 	"github.com/latchkey/latchkey/internal/provision"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -27,30 +25,10 @@ func (a *API) routesAppSecrets() {
 	a.handle("POST "+base+"/{secretId}/lifecycle/deactivate", "okta.apps.manage", a.secretLifecycle(a.cfg.Provision.DeactivateClientSecret))
 }
 
-// secretJSON is Okta's client secret object. client_secret is the value,
-// shown only in the answer that created it.
-type secretJSON struct {
-	ID           string    `json:"id"`
-	Status       string    `json:"status"`
-	ClientSecret string    `json:"client_secret,omitempty"`
-	SecretHash   string    `json:"secret_hash"`
-	Created      time.Time `json:"created"`
-	LastUpdated  time.Time `json:"lastUpdated"`
-	Links        Links     `json:"_links"`
-}
-
 // secretKind is the kind Okta names in a secret's E0000007.
 const secretKind = "ClientSecret"
 
-// secretHash identifies a secret without revealing anything usable: a
-// digest of its stored keyed hash (which itself needs the master key to
-// test a guess against), 128 bits in base64url as Okta's is.
-func secretHash(cs store.ClientSecret) string {
-	sum := sha256.Sum256([]byte("latchkey client secret id\x00" + cs.Hash))
-	return base64.RawURLEncoding.EncodeToString(sum[:16])
-}
-
-func (a *API) secretJSON(cs store.ClientSecret, value string) secretJSON {
+func (a *API) secretJSON(cs store.ClientSecret, value string) oktaapi.ClientSecret {
 	base := []string{"apps", cs.ClientID, "credentials", "secrets", cs.ID}
 	links := Links{"self": {Href: a.href(base...)}}
 	if cs.Status == store.StatusActive {
@@ -59,8 +37,9 @@ func (a *API) secretJSON(cs store.ClientSecret, value string) secretJSON {
 		links["activate"] = Link{Href: a.href(append(base, "lifecycle", "activate")...), Method: http.MethodPost}
 		links["delete"] = Link{Href: a.href(base...), Method: http.MethodDelete}
 	}
-	return secretJSON{ID: cs.ID, Status: cs.Status, ClientSecret: value, SecretHash: secretHash(cs),
-		Created: cs.CreatedAt.UTC(), LastUpdated: cs.UpdatedAt.UTC(), Links: links}
+	out := oktaapi.FromClientSecret(cs, value)
+	out.Links = links
+	return out
 }
 
 func (a *API) listSecrets(w http.ResponseWriter, r *http.Request) error {
@@ -72,7 +51,7 @@ func (a *API) listSecrets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]secretJSON, len(all))
+	out := make([]oktaapi.ClientSecret, len(all))
 	for i, cs := range all {
 		out[i] = a.secretJSON(cs, "")
 	}

@@ -162,7 +162,9 @@ func TestAppsWithSDK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token := func(secret string) int { return e.passwordToken(app.Id, secret, "ada@example.com", "correct horse battery") }
+	token := func(secret string) int {
+		return e.passwordToken(app.Id, secret, "ada@example.com", "correct horse battery")
+	}
 	if s := token(secret1); s != http.StatusOK {
 		t.Fatalf("token with the first secret: %d", s)
 	}

@@ -1,9 +1,11 @@
 // Package oktaapi renders Latchkey's records in the JSON shapes of Okta's
-// management API (users, OIDC apps), shared by the CLI's --json output and
+// management API (users, OIDC apps and their client secrets), shared by the CLI's --json output and
 // the management API so that scripts written for Okta read them unchanged.
 package oktaapi
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"time"
 
@@ -142,4 +144,34 @@ func appType(grants []string) string {
 		}
 	}
 	return "service"
+}
+
+// ClientSecret is Okta's client secret object. ClientSecret (the value) is
+// shown only when the secret is created; SecretHash identifies a secret
+// without revealing anything that could test a guess.
+type ClientSecret struct {
+	ID           string    `json:"id"`
+	Status       string    `json:"status"`
+	ClientSecret string    `json:"client_secret,omitempty"`
+	SecretHash   string    `json:"secret_hash"`
+	Created      time.Time `json:"created"`
+	LastUpdated  time.Time `json:"lastUpdated"`
+	// Links is set by the management API; the CLI leaves it out.
+	Links any `json:"_links,omitempty"`
+}
+
+// FromClientSecret renders a secret; value is shown only when non-empty
+// (on create).
+func FromClientSecret(cs store.ClientSecret, value string) ClientSecret {
+	return ClientSecret{ID: cs.ID, Status: cs.Status, ClientSecret: value, SecretHash: SecretHash(cs),
+		Created: cs.CreatedAt.UTC(), LastUpdated: cs.UpdatedAt.UTC()}
+}
+
+// SecretHash is a secret's secret_hash: a digest of its stored keyed hash
+// (which itself needs the master key to test a guess against), 128 bits
+// in base64url as Okta's is. It tells secrets apart; it cannot be computed
+// from a secret's value.
+func SecretHash(cs store.ClientSecret) string {
+	sum := sha256.Sum256([]byte("latchkey client secret id\x00" + cs.Hash))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
