@@ -36,12 +36,16 @@ func newClientLifecycleCmds(g *globals) []*cobra.Command {
 	activate := status("activate", "Activate a client: it may authenticate again",
 		`Activate a client. It may authenticate again, and the tokens it was issued
 that have not expired are active again.`,
-		func(a *app.App) func(context.Context, string) (store.Client, error) { return a.Provision.ActivateClient })
+		func(a *app.App) func(context.Context, string) (store.Client, error) {
+			return a.Provision.ActivateClient
+		})
 	deactivate := status("deactivate", "Deactivate a client: it cannot authenticate, and its tokens are inactive",
 		`Deactivate a client. It can no longer authenticate, and its tokens are no
 longer active: introspection answers active=false, userinfo and the
 management API refuse them, and its refresh tokens cannot be used.`,
-		func(a *app.App) func(context.Context, string) (store.Client, error) { return a.Provision.DeactivateClient })
+		func(a *app.App) func(context.Context, string) (store.Client, error) {
+			return a.Provision.DeactivateClient
+		})
 	del := &cobra.Command{
 		Use:   "delete CLIENT_ID",
 		Short: "Delete an INACTIVE client with its secrets, assignments and grants",

@@ -2,6 +2,7 @@ package mgmtapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -34,8 +35,9 @@ func newOIDCApp(label string, grants ...string) *okta.OpenIdConnectApplication {
 }
 
 // passwordToken asks the default server for a token with the password
-// grant, the client authenticating with HTTP Basic; it returns the status.
-func (e *apiEnv) passwordToken(clientID, secret, login, pw string) int {
+// grant, the client authenticating with HTTP Basic; it returns the status
+// and the access token, if any.
+func (e *apiEnv) passwordToken(clientID, secret, login, pw string) (int, string) {
 	e.t.Helper()
 	form := url.Values{"grant_type": {"password"}, "username": {login}, "password": {pw}, "scope": {"openid"}}
 	req, err := http.NewRequest("POST", e.base+"/oauth2/default/v1/token", strings.NewReader(form.Encode()))
@@ -49,11 +51,26 @@ func (e *apiEnv) passwordToken(clientID, secret, login, pw string) int {
 		e.t.Fatal(err)
 	}
 	defer res.Body.Close()
-	if testing.Verbose() && res.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(res.Body)
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
 		e.t.Logf("token: %d %s", res.StatusCode, b)
+		return res.StatusCode, ""
 	}
-	return res.StatusCode
+	var body struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(b, &body); err != nil {
+		e.t.Fatal(err)
+	}
+	return res.StatusCode, body.AccessToken
+}
+
+// userinfo is the status of the default server's userinfo for an access
+// token: 200 while the token is active.
+func (e *apiEnv) userinfo(at string) int {
+	e.t.Helper()
+	r := e.doAuth("Bearer "+at, "GET", "/oauth2/default/v1/userinfo", nil)
+	return r.status
 }
 
 // TestAppsWithSDK drives the apps API with Okta's SDK, unchanged: create,
@@ -163,7 +180,8 @@ func TestAppsWithSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	token := func(secret string) int {
-		return e.passwordToken(app.Id, secret, "ada@example.com", "correct horse battery")
+		status, _ := e.passwordToken(app.Id, secret, "ada@example.com", "correct horse battery")
+		return status
 	}
 	if s := token(secret1); s != http.StatusOK {
 		t.Fatalf("token with the first secret: %d", s)
@@ -271,17 +289,25 @@ func TestAppsWithSDK(t *testing.T) {
 		if _, err := c.Application.DeleteApplication(ctx, app.Id); sdkCode(err) != "E0000056" {
 			t.Fatalf("delete an ACTIVE app: %v", err)
 		}
+		// A token issued before the deactivation stops working with it.
+		_, at := e.passwordToken(app.Id, secret1, "ada@example.com", "correct horse battery")
+		if e.userinfo(at) != http.StatusOK {
+			t.Fatal("userinfo with a fresh token")
+		}
 		if _, err := c.Application.DeactivateApplication(ctx, app.Id); err != nil {
 			t.Fatal(err)
 		}
 		if token(secret1) != http.StatusUnauthorized {
 			t.Fatal("an INACTIVE app must not get tokens")
 		}
+		if e.userinfo(at) != http.StatusUnauthorized {
+			t.Fatal("an INACTIVE app's token must be refused")
+		}
 		if _, err := c.Application.ActivateApplication(ctx, app.Id); err != nil {
 			t.Fatal(err)
 		}
-		if token(secret1) != http.StatusOK {
-			t.Fatal("a reactivated app gets tokens")
+		if token(secret1) != http.StatusOK || e.userinfo(at) != http.StatusOK {
+			t.Fatal("a reactivated app gets tokens, and its unexpired tokens work again")
 		}
 		if _, err := c.Application.DeactivateApplication(ctx, app.Id); err != nil {
 			t.Fatal(err)
@@ -296,8 +322,8 @@ func TestAppsWithSDK(t *testing.T) {
 		if err != nil || len(secrets) != 0 {
 			t.Fatalf("a deleted app's secrets: %v %v", secrets, err)
 		}
-		if token(secret1) != http.StatusUnauthorized {
-			t.Fatal("a deleted app must not get tokens")
+		if token(secret1) != http.StatusUnauthorized || e.userinfo(at) != http.StatusUnauthorized {
+			t.Fatal("a deleted app must not get tokens, and its tokens must be refused")
 		}
 	})
 }
