@@ -210,9 +210,12 @@ func (s *Server) checkClient(ctx context.Context, creds clientCredentials, audie
 	if creds.secret == "" {
 		return store.Client{}, oautherr.ErrInvalidClient.WithDebug("no secret presented")
 	}
-	matched, err := s.matchSecret(ctx, c.ID, creds.secret)
+	matched, held, err := s.matchSecret(ctx, c.ID, creds.secret)
 	if err != nil {
 		return store.Client{}, err
+	}
+	if !held {
+		return store.Client{}, oautherr.ErrInvalidClient.WithDebug("the client has no ACTIVE secret")
 	}
 	if !matched {
 		return store.Client{}, oautherr.ErrInvalidClient.WithDescription("The client secret supplied for a confidential client is invalid.")
@@ -224,24 +227,25 @@ func (s *Server) checkClient(ctx context.Context, creds clientCredentials, audie
 }
 
 // matchSecret reports whether secret is one of the client's ACTIVE
-// secrets. Every ACTIVE secret is checked, each in constant time, with no
+// secrets, and whether the client holds any. Every ACTIVE secret is checked, each in constant time, with no
 // early exit: the time taken does not say which one matched (during a
 // rotation a client holds two).
-func (s *Server) matchSecret(ctx context.Context, clientID, secret string) (bool, error) {
+func (s *Server) matchSecret(ctx context.Context, clientID, secret string) (matched, held bool, err error) {
 	all, err := s.Store.ListClientSecrets(ctx, clientID)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
-	matched := 0
+	hits := 0
 	for _, cs := range all {
 		if cs.Status != store.StatusActive || cs.Hash == "" {
 			continue
 		}
+		held = true
 		if s.Secrets.Verify(cs.Hash, secret) {
-			matched |= 1
+			hits |= 1
 		}
 	}
-	return matched == 1, nil
+	return hits == 1, held, nil
 }
 
 // checkBasicID returns the public client that presented Basic
