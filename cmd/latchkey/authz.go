@@ -595,9 +595,9 @@ directly or through a group; new clients are assigned to the Everyone group.`,
 						return err
 					}
 					if assign {
-						return a.Store.AssignClient(cmd.Context(), client, ids[0])
+						return a.Provision.AssignClient(cmd.Context(), client, ids[0])
 					}
-					return a.Store.UnassignClient(cmd.Context(), client, ids[0])
+					return a.Provision.UnassignClient(cmd.Context(), client, ids[0])
 				})
 			},
 		}

@@ -174,6 +174,8 @@ func newClientsCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "clients", Short: "Manage OAuth clients (Okta OIDC apps)", Args: cobra.NoArgs}
 	cmd.AddCommand(newClientsCreateCmd(g), newClientsListCmd(g), newClientsGrantCmd(g))
 	cmd.AddCommand(newAssignCmds(g)...)
+	cmd.AddCommand(newClientLifecycleCmds(g)...)
+	cmd.AddCommand(newClientSecretsCmd(g), newClientAssignmentsCmd(g))
 	return cmd
 }
 

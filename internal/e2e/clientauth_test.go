@@ -188,7 +188,7 @@ func TestPublicClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if secret != "" || c.SecretHash != "" {
+	if cs, err := e.app.Store.ListClientSecrets(context.Background(), c.ID); secret != "" || len(cs) != 0 || err != nil {
 		t.Fatal("a public client got a secret")
 	}
 	conf := &oauth2.Config{ClientID: c.ID, Endpoint: oauth2.Endpoint{TokenURL: e.tokenURL, AuthStyle: oauth2.AuthStyleInParams}, Scopes: []string{"openid"}}

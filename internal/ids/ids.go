@@ -22,6 +22,8 @@ const (
 	Claim      = "ocl"
 	Policy     = "00p"
 	Rule       = "0pr"
+	// ClientSecret is a client's secret record (Okta's "ocs…").
+	ClientSecret = "ocs"
 )
 
 // Length is the length of every identifier New returns.

@@ -85,7 +85,7 @@ func (s *Server) checkAssertion(ctx context.Context, creds clientCredentials, au
 		if alg != jose.HS256 {
 			return store.Client{}, assertionFailed("alg %s for a client_secret_jwt client", alg)
 		}
-		err = s.verifyWithSecret(jws, c)
+		err = s.verifyWithSecret(ctx, jws, c)
 	case AuthPrivateKeyJWT:
 		if alg != jose.RS256 && alg != jose.ES256 {
 			return store.Client{}, assertionFailed("alg %s for a private_key_jwt client", alg)
@@ -143,19 +143,38 @@ func checkAssertionClaims(c *jwt.Claims, formClientID, audience string, now time
 	return nil
 }
 
-// verifyWithSecret checks an HS256 signature with the client's secret,
-// unsealed from the record (client id as associated data).
-func (s *Server) verifyWithSecret(jws *jose.JSONWebSignature, c store.Client) error {
-	if len(c.SecretSealed) == 0 || s.Sealer == nil {
-		return assertionFailed("no sealed secret for this client")
+// verifyWithSecret checks an HS256 signature with the client's ACTIVE
+// secrets, each unsealed from its record (client id as associated data).
+// Every ACTIVE secret is tried, with no early exit, so that the time taken
+// does not say which one signed (during a rotation a client holds two).
+func (s *Server) verifyWithSecret(ctx context.Context, jws *jose.JSONWebSignature, c store.Client) error {
+	if s.Sealer == nil {
+		return assertionFailed("no sealer configured")
 	}
-	secret, err := s.Sealer.Open(c.SecretSealed, []byte(c.ID))
+	all, err := s.Store.ListClientSecrets(ctx, c.ID)
 	if err != nil {
-		return assertionFailed("unseal the client secret: %v", err)
+		return err
 	}
-	defer clear(secret)
-	if _, err := jws.Verify(secret); err != nil {
-		return assertionFailed("signature: %v", err)
+	tried, verified := 0, 0
+	for _, cs := range all {
+		if cs.Status != store.StatusActive || len(cs.Sealed) == 0 {
+			continue
+		}
+		secret, err := s.Sealer.Open(cs.Sealed, []byte(c.ID))
+		if err != nil {
+			return assertionFailed("unseal the client secret %s: %v", cs.ID, err)
+		}
+		tried++
+		if _, err := jws.Verify(secret); err == nil {
+			verified |= 1
+		}
+		clear(secret)
+	}
+	switch {
+	case tried == 0:
+		return assertionFailed("no sealed secret for this client")
+	case verified == 0:
+		return assertionFailed("signature: no ACTIVE secret of the client verifies it")
 	}
 	return nil
 }

@@ -207,16 +207,45 @@ func (s *Server) checkClient(ctx context.Context, creds clientCredentials, audie
 		}
 		return c, nil
 	}
-	if creds.secret == "" || c.SecretHash == "" {
-		return store.Client{}, oautherr.ErrInvalidClient.WithDebug("no secret presented or none configured")
+	if creds.secret == "" {
+		return store.Client{}, oautherr.ErrInvalidClient.WithDebug("no secret presented")
 	}
-	if !s.Secrets.Verify(c.SecretHash, creds.secret) {
+	matched, held, err := s.matchSecret(ctx, c.ID, creds.secret)
+	if err != nil {
+		return store.Client{}, err
+	}
+	if !held {
+		return store.Client{}, oautherr.ErrInvalidClient.WithDebug("the client has no ACTIVE secret")
+	}
+	if !matched {
 		return store.Client{}, oautherr.ErrInvalidClient.WithDescription("The client secret supplied for a confidential client is invalid.")
 	}
 	if method != creds.method {
 		return store.Client{}, oautherr.ErrInvalidClient.WithDebug("client is configured for %s, request used %s", method, creds.method)
 	}
 	return c, nil
+}
+
+// matchSecret reports whether secret is one of the client's ACTIVE
+// secrets, and whether the client holds any. Every ACTIVE secret is checked, each in constant time, with no
+// early exit: the time taken does not say which one matched (during a
+// rotation a client holds two).
+func (s *Server) matchSecret(ctx context.Context, clientID, secret string) (matched, held bool, err error) {
+	all, err := s.Store.ListClientSecrets(ctx, clientID)
+	if err != nil {
+		return false, false, err
+	}
+	hits := 0
+	for _, cs := range all {
+		if cs.Status != store.StatusActive || cs.Hash == "" {
+			continue
+		}
+		held = true
+		if s.Secrets.Verify(cs.Hash, secret) {
+			hits |= 1
+		}
+	}
+	return hits == 1, held, nil
 }
 
 // checkBasicID returns the public client that presented Basic

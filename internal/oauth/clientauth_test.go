@@ -113,16 +113,26 @@ func newAuthFixture(t testing.TB) *authFixture {
 		}
 		return c
 	}
-	f.secretJWT = mk2(AuthSecretJWT, func(c *store.Client) {
-		c.SecretHash = hasher.Hash(f.secret)
-		if c.SecretSealed, err = sealer.Seal([]byte(f.secret), []byte(c.ID)); err != nil {
+	addSecret := func(c store.Client, secret string, sealed bool) {
+		cs := store.ClientSecret{ID: ids.New(ids.ClientSecret), ClientID: c.ID, Status: store.StatusActive, Hash: hasher.Hash(secret)}
+		if sealed {
+			if cs.Sealed, err = sealer.Seal([]byte(secret), []byte(c.ID)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := st.UpdateClientSecrets(ctx, c.ID, func(old []store.ClientSecret) ([]store.ClientSecret, error) {
+			return append(old, cs), nil
+		}); err != nil {
 			t.Fatal(err)
 		}
-	})
+	}
+	f.secretJWT = mk2(AuthSecretJWT, func(*store.Client) {})
+	addSecret(f.secretJWT, f.secret, true)
 	f.keyJWT = mk2(AuthPrivateKeyJWT, func(c *store.Client) {
 		c.JWKS = publicJWKS(t, map[string]any{"rsa1": f.rsaKey, "ec1": f.ecKey})
 	})
-	f.basic = mk2(AuthSecretBasic, func(c *store.Client) { c.SecretHash = hasher.Hash(f.basicPass) })
+	f.basic = mk2(AuthSecretBasic, func(*store.Client) {})
+	addSecret(f.basic, f.basicPass, false)
 	f.public = mk2(AuthNone, func(*store.Client) {})
 	return f
 }

@@ -1,9 +1,11 @@
 // Package oktaapi renders Latchkey's records in the JSON shapes of Okta's
-// management API (users, OIDC apps), shared by the CLI's --json output and
+// management API (users, OIDC apps and their client secrets), shared by the CLI's --json output and
 // the management API so that scripts written for Okta read them unchanged.
 package oktaapi
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"time"
 
@@ -131,8 +133,12 @@ type App struct {
 	Created     time.Time      `json:"created"`
 	LastUpdated time.Time      `json:"lastUpdated"`
 	SignOnMode  string         `json:"signOnMode"`
+	Features    []string       `json:"features"`
 	Credentials AppCredentials `json:"credentials"`
 	Settings    AppSettings    `json:"settings"`
+	// Links is set by the management API (_links: self, users, groups,
+	// the lifecycle transition, …); the CLI leaves it out.
+	Links any `json:"_links,omitempty"`
 }
 
 // AppCredentials holds the OAuth client credentials of an app.
@@ -179,15 +185,24 @@ func FromClient(c store.Client, secret string) App {
 		grants = []string{}
 	}
 	app := App{ID: c.ID, Name: "oidc_client", Label: c.Name, Status: c.Status, Created: c.CreatedAt.UTC(), LastUpdated: c.UpdatedAt.UTC(),
-		SignOnMode: "OPENID_CONNECT",
+		SignOnMode: "OPENID_CONNECT", Features: []string{},
 		Credentials: AppCredentials{OAuthClient: OAuthClientCredentials{ClientID: c.ID, ClientSecret: secret,
-			TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, AutoKeyRotation: true}},
+			TokenEndpointAuthMethod: authMethod(c), AutoKeyRotation: true}},
 		Settings: AppSettings{OAuthClient: OAuthClientSettings{GrantTypes: grants, ResponseTypes: []string{}, ApplicationType: appType(grants),
 			JWKS: json.RawMessage(c.JWKS), JWKSURI: c.JWKSURI}}}
 	if c.RefreshRotation != "" {
 		app.Settings.OAuthClient.RefreshToken = &RefreshSettings{RotationType: c.RefreshRotation, LeewaySecs: int(c.RefreshLeeway.Seconds())}
 	}
 	return app
+}
+
+// authMethod is the client's token endpoint auth method, the default when
+// the record names none.
+func authMethod(c store.Client) string {
+	if c.TokenEndpointAuthMethod == "" {
+		return "client_secret_basic"
+	}
+	return c.TokenEndpointAuthMethod
 }
 
 // appType is Okta's application_type: native for apps that log users in
@@ -199,4 +214,34 @@ func appType(grants []string) string {
 		}
 	}
 	return "service"
+}
+
+// ClientSecret is Okta's client secret object. ClientSecret (the value) is
+// shown only when the secret is created; SecretHash identifies a secret
+// without revealing anything that could test a guess.
+type ClientSecret struct {
+	ID           string    `json:"id"`
+	Status       string    `json:"status"`
+	ClientSecret string    `json:"client_secret,omitempty"`
+	SecretHash   string    `json:"secret_hash"`
+	Created      time.Time `json:"created"`
+	LastUpdated  time.Time `json:"lastUpdated"`
+	// Links is set by the management API; the CLI leaves it out.
+	Links any `json:"_links,omitempty"`
+}
+
+// FromClientSecret renders a secret; value is shown only when non-empty
+// (on create).
+func FromClientSecret(cs store.ClientSecret, value string) ClientSecret {
+	return ClientSecret{ID: cs.ID, Status: cs.Status, ClientSecret: value, SecretHash: SecretHash(cs),
+		Created: cs.CreatedAt.UTC(), LastUpdated: cs.UpdatedAt.UTC()}
+}
+
+// SecretHash is a secret's secret_hash: a digest of its stored keyed hash
+// (which itself needs the master key to test a guess against), 128 bits
+// in base64url as Okta's is. It tells secrets apart; it cannot be computed
+// from a secret's value.
+func SecretHash(cs store.ClientSecret) string {
+	sum := sha256.Sum256([]byte("latchkey client secret id\x00" + cs.Hash))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/provision"
 	"github.com/latchkey/latchkey/internal/secrets"
+	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/store/sqlite"
 )
 
@@ -92,17 +93,28 @@ func TestCreateClientAuthMethods(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if (secret != "") != tc.secret || (c.SecretHash != "") != tc.secret {
-				t.Fatalf("secret %q, hash %q; want a secret: %v", secret, c.SecretHash, tc.secret)
+			secrets, err := s.Store.ListClientSecrets(ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (secret != "") != tc.secret || (len(secrets) == 1) != tc.secret || len(secrets) > 1 {
+				t.Fatalf("secret %q, records %+v; want a secret: %v", secret, secrets, tc.secret)
+			}
+			if tc.secret && (secrets[0].Status != store.StatusActive || !s.Secrets.Verify(secrets[0].Hash, secret) || !strings.HasPrefix(secrets[0].ID, "ocs")) {
+				t.Fatalf("secret record %+v does not hold the secret", secrets[0])
 			}
 			if tc.in.Secret != "" && secret != tc.in.Secret {
 				t.Fatalf("secret %q, want the one given", secret)
 			}
-			if (len(c.SecretSealed) > 0) != tc.sealed {
-				t.Fatalf("sealed %d bytes; want sealed: %v", len(c.SecretSealed), tc.sealed)
+			var sealed []byte
+			if tc.secret {
+				sealed = secrets[0].Sealed
+			}
+			if (len(sealed) > 0) != tc.sealed {
+				t.Fatalf("sealed %d bytes; want sealed: %v", len(sealed), tc.sealed)
 			}
 			if tc.sealed {
-				got, err := sealer.Open(c.SecretSealed, []byte(c.ID))
+				got, err := sealer.Open(sealed, []byte(c.ID))
 				if err != nil || string(got) != secret {
 					t.Fatalf("unsealed %q, %v", got, err)
 				}
@@ -114,7 +126,7 @@ func TestCreateClientAuthMethods(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if string(stored.JWKS) != string(tc.in.JWKS) || stored.JWKSURI != tc.in.JWKSURI || string(stored.SecretSealed) != string(c.SecretSealed) {
+			if string(stored.JWKS) != string(tc.in.JWKS) || stored.JWKSURI != tc.in.JWKSURI {
 				t.Fatalf("stored %+v", stored)
 			}
 		})

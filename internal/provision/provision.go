@@ -177,34 +177,11 @@ const MinJWTSecretLength = 32
 // sealed with the master key, since HS256 verification needs the secret).
 func (s *Service) CreateClient(ctx context.Context, in ClientInput) (store.Client, string, error) {
 	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" || utf8.RuneCountInString(in.Name) > MaxProfileLength || strings.ContainsAny(in.Name, "\x00\r\n") {
-		return store.Client{}, "", invalid("name is required, at most %d characters", MaxProfileLength)
+	if err := checkClientName(in.Name); err != nil {
+		return store.Client{}, "", err
 	}
-	grants := in.GrantTypes
-	if len(grants) == 0 {
-		grants = []string{policy.GrantPassword}
-	}
-	var seen []string
-	for _, g := range grants {
-		if !slices.Contains(policy.SupportedGrants, g) {
-			return store.Client{}, "", invalid("grant type %q is not supported; supported: %s", g, strings.Join(policy.SupportedGrants, ", "))
-		}
-		if !slices.Contains(seen, g) {
-			seen = append(seen, g)
-		}
-	}
-	method := in.AuthMethod
-	if method == "" {
-		method = oauth.AuthSecretBasic
-	}
-	if !slices.Contains(oauth.AuthMethods, method) {
-		return store.Client{}, "", invalid("auth method %q is not supported; supported: %s", method, strings.Join(oauth.AuthMethods, ", "))
-	}
-	if method == oauth.AuthNone && slices.Contains(seen, grantClientCredentials) {
-		// RFC 6749 section 4.4: only confidential clients use client_credentials.
-		return store.Client{}, "", invalid("a public client (auth method none) cannot use the client_credentials grant")
-	}
-	if err := checkClientKeys(method, in.JWKS, in.JWKSURI, s.AllowInsecureJWKSURI); err != nil {
+	grants, method, err := s.checkClientSettings(in.GrantTypes, in.AuthMethod, in.JWKS, in.JWKSURI)
+	if err != nil {
 		return store.Client{}, "", err
 	}
 	secret, err := clientSecret(method, in.Secret)
@@ -212,26 +189,30 @@ func (s *Service) CreateClient(ctx context.Context, in ClientInput) (store.Clien
 		return store.Client{}, "", err
 	}
 	now := s.now()
-	c := store.Client{ID: ids.New(ids.Client), Name: in.Name, TokenEndpointAuthMethod: method, GrantTypes: seen,
+	c := store.Client{ID: ids.New(ids.Client), Name: in.Name, TokenEndpointAuthMethod: method, GrantTypes: grants,
 		JWKS: in.JWKS, JWKSURI: in.JWKSURI, Status: store.StatusActive,
 		RefreshRotation: store.RotationRotate, RefreshLeeway: DefaultRefreshLeeway, CreatedAt: now, UpdatedAt: now}
 	if err := applyRefreshSettings(&c, in.RefreshRotation, in.RefreshLeeway); err != nil {
 		return store.Client{}, "", err
 	}
+	var first store.ClientSecret
 	if secret != "" {
-		c.SecretHash = s.Secrets.Hash(secret)
-	}
-	if method == oauth.AuthSecretJWT {
-		// HS256 needs the secret itself: keep it sealed, bound to the client id.
-		if s.Sealer == nil {
-			return store.Client{}, "", errors.New("provision: no sealer configured for client_secret_jwt clients")
-		}
-		if c.SecretSealed, err = s.Sealer.Seal([]byte(secret), []byte(c.ID)); err != nil {
-			return store.Client{}, "", fmt.Errorf("provision: seal client secret: %w", err)
+		if first, err = s.newSecretRecord(c, secret, now); err != nil {
+			return store.Client{}, "", err
 		}
 	}
 	if err := s.Store.CreateClient(ctx, c); err != nil {
 		return store.Client{}, "", fmt.Errorf("provision: create client: %w", err)
+	}
+	if secret != "" {
+		// Stored after the client: should this fail, the client is left
+		// with no secret, which authenticates nobody.
+		_, err := s.Store.UpdateClientSecrets(ctx, c.ID, func(old []store.ClientSecret) ([]store.ClientSecret, error) {
+			return append(old, first), nil
+		})
+		if err != nil {
+			return store.Client{}, "", fmt.Errorf("provision: store client secret: %w", err)
+		}
 	}
 	if !in.NoEveryone {
 		// Like Okta's "Everyone" assignment: every user may log in to a new
@@ -272,6 +253,49 @@ func clientSecret(method, given string) (string, error) {
 		return "", invalid("a %s client secret must be %d to 256 characters", method, minLen)
 	}
 	return given, nil
+}
+
+// checkClientName checks a client's display name.
+func checkClientName(name string) error {
+	if name == "" || utf8.RuneCountInString(name) > MaxProfileLength || strings.ContainsAny(name, "\x00\r\n") {
+		return invalid("name is required, at most %d characters", MaxProfileLength)
+	}
+	return nil
+}
+
+// checkClientSettings validates a client's grant types, auth method and
+// keys, as CreateClient and UpdateClient take them: it returns the grant
+// types without repeats (["password"] when none are given) and the method
+// (client_secret_basic when none is given).
+func (s *Service) checkClientSettings(grantTypes []string, authMethod string, jwks []byte, jwksURI string) ([]string, string, error) {
+	grants := grantTypes
+	if len(grants) == 0 {
+		grants = []string{policy.GrantPassword}
+	}
+	var seen []string
+	for _, g := range grants {
+		if !slices.Contains(policy.SupportedGrants, g) {
+			return nil, "", invalid("grant type %q is not supported; supported: %s", g, strings.Join(policy.SupportedGrants, ", "))
+		}
+		if !slices.Contains(seen, g) {
+			seen = append(seen, g)
+		}
+	}
+	method := authMethod
+	if method == "" {
+		method = oauth.AuthSecretBasic
+	}
+	if !slices.Contains(oauth.AuthMethods, method) {
+		return nil, "", invalid("auth method %q is not supported; supported: %s", method, strings.Join(oauth.AuthMethods, ", "))
+	}
+	if method == oauth.AuthNone && slices.Contains(seen, grantClientCredentials) {
+		// RFC 6749 section 4.4: only confidential clients use client_credentials.
+		return nil, "", invalid("a public client (auth method none) cannot use the client_credentials grant")
+	}
+	if err := checkClientKeys(method, jwks, jwksURI, s.AllowInsecureJWKSURI); err != nil {
+		return nil, "", err
+	}
+	return seen, method, nil
 }
 
 // checkClientKeys validates the key set of a private_key_jwt client and

@@ -70,17 +70,13 @@ const OrgServerID = "org"
 
 // Client is an OAuth 2.0 client (an Okta OIDC app).
 type Client struct {
-	ID         string // "0oa…"
-	Name       string
-	SecretHash string // encoded hash (package password); empty for public clients
+	ID   string // "0oa…"
+	Name string
 	// TokenEndpointAuthMethod is client_secret_basic, client_secret_post, … .
 	TokenEndpointAuthMethod string
 	GrantTypes              []string // e.g. ["password", "refresh_token"]
 	Status                  string   // StatusActive or StatusInactive
-	// SecretSealed is the client secret encrypted with the master key, kept
-	// only for clients that authenticate with client_secret_jwt (HS256 needs
-	// the secret itself). Empty otherwise.
-	SecretSealed []byte
+	// The client's secrets are records of their own (ClientSecrets).
 	// JWKS (inline JSON) or JWKSURI hold the client's public keys for
 	// private_key_jwt.
 	JWKS    []byte
@@ -189,6 +185,7 @@ type Store interface {
 	Export
 	APITokens
 	ClientGrants
+	ClientSecrets
 }
 
 // AuthServers stores authorization servers.
@@ -218,6 +215,11 @@ type Clients interface {
 	// stores what it returns (the id cannot change). An error from fn aborts
 	// the update and is returned as is.
 	UpdateClient(ctx context.Context, id string, fn func(Client) (Client, error)) (Client, error)
+	// DeleteClient removes a client with its secrets, its user and group
+	// assignments and its grants, in one transaction; ErrNotFound if it is
+	// missing. Its tokens stay recorded but are no longer active: every
+	// check of a token looks its client up.
+	DeleteClient(ctx context.Context, id string) error
 }
 
 // Users stores users.

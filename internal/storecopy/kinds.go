@@ -25,6 +25,7 @@ var kinds = []kind{
 	kindOf[store.Client]{"clients", walkClients, each(method(store.Store.CreateClient))},
 	kindOf[assignment]{"client assignments", walkAssignments, each(putAssignment)},
 	kindOf[store.ClientGrant]{"client grants", walkClientGrants, each(method(store.Store.CreateClientGrant))},
+	kindOf[store.ClientSecret]{"client secrets", walkClientSecrets, each(putClientSecret)},
 	kindOf[store.APIToken]{"API tokens", walkAPITokens, each(method(store.Store.CreateAPIToken))},
 	kindOf[store.RefreshToken]{"refresh tokens", walkRefreshTokens, each(method(store.Store.CreateRefreshToken))},
 	kindOf[store.TokenRecord]{"token records", walkTokenRecords, each(method(store.Store.RecordToken))},
@@ -245,6 +246,38 @@ func walkClientGrants(ctx context.Context, s store.Store, emit func([]store.Clie
 		}
 		return nil
 	})
+}
+
+func walkClientSecrets(ctx context.Context, s store.Store, emit func([]store.ClientSecret) error) error {
+	return walkClients(ctx, s, func(clients []store.Client) error {
+		for _, c := range clients {
+			cs, err := s.ListClientSecrets(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			if len(cs) == 0 {
+				continue
+			}
+			if err := emit(cs); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// putClientSecret adds one secret to its client's; one already there
+// (the same id) is a conflict, as for the other kinds.
+func putClientSecret(ctx context.Context, s store.Store, cs store.ClientSecret) error {
+	_, err := s.UpdateClientSecrets(ctx, cs.ClientID, func(old []store.ClientSecret) ([]store.ClientSecret, error) {
+		for _, o := range old {
+			if o.ID == cs.ID {
+				return nil, fmt.Errorf("client secret %s: %w", cs.ID, store.ErrConflict)
+			}
+		}
+		return append(old, cs), nil
+	})
+	return err
 }
 
 func walkAPITokens(ctx context.Context, s store.Store, emit func([]store.APIToken) error) error {

@@ -308,6 +308,8 @@ func dump(t *testing.T, s store.Store) map[string]any {
 		get("assignments "+c.ID, a, err)
 		g, err := s.ListClientGrants(ctx, c.ID)
 		get("grants "+c.ID, g, err)
+		cs, err := s.ListClientSecrets(ctx, c.ID)
+		get("secrets "+c.ID, cs, err)
 	}
 	toks, err := s.ListAPITokens(ctx, store.Page{})
 	get("API tokens", toks, err)

@@ -380,6 +380,11 @@ var writes = map[string]struct {
 		_, err := s.UpdateClient(ctx, "0oa9", func(c store.Client) (store.Client, error) { return c, nil })
 		return err
 	}},
+	"DeleteClient": {cache.KindClients, func(ctx context.Context, s store.Store) error { return s.DeleteClient(ctx, "0oa9") }},
+	"UpdateClientSecrets": {cache.KindClients, func(ctx context.Context, s store.Store) error {
+		_, err := s.UpdateClientSecrets(ctx, "0oa9", func(cs []store.ClientSecret) ([]store.ClientSecret, error) { return cs, nil })
+		return err
+	}},
 	"PutScope": {cache.KindScopes, func(ctx context.Context, s store.Store) error {
 		return s.PutScope(ctx, store.Scope{AuthServerID: "aus1", Name: "x"})
 	}},
@@ -421,7 +426,7 @@ func TestWritesPublishTheirKind(t *testing.T) {
 // cachedReads are the methods the cache serves; every other method of
 // store.Store that is not in writes goes to the inner store.
 var cachedReads = []string{"GetAuthServer", "ListAuthServers", "GetClient", "ListScopes", "ListClaims", "ListPolicies",
-	"ListRules", "GetGroup", "GetGroupByName", "ListUserGroups", "ListClientAssignments"}
+	"ListRules", "GetGroup", "GetGroupByName", "ListUserGroups", "ListClientAssignments", "ListClientSecrets"}
 
 // passThrough are the methods that neither read nor write a cached kind.
 var passThrough = []string{"Ping", "Close",

@@ -29,9 +29,13 @@ func cloneSlice[T any](each func(T) T) func([]T) []T {
 
 func cloneClient(c store.Client) store.Client {
 	c.GrantTypes = slices.Clone(c.GrantTypes)
-	c.SecretSealed = slices.Clone(c.SecretSealed)
 	c.JWKS = slices.Clone(c.JWKS)
 	return c
+}
+
+func cloneClientSecret(cs store.ClientSecret) store.ClientSecret {
+	cs.Sealed = slices.Clone(cs.Sealed)
+	return cs
 }
 
 func cloneClaim(c store.Claim) store.Claim {

@@ -28,6 +28,14 @@ func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) 
 	})
 }
 
+// ListClientSecrets implements store.Store: client authentication reads
+// them beside the client, and every write of them invalidates KindClients.
+func (s *Store) ListClientSecrets(ctx context.Context, clientID string) ([]store.ClientSecret, error) {
+	return cached(ctx, s, KindClients, "secrets:"+clientID, cloneSlice(cloneClientSecret), func(ctx context.Context) ([]store.ClientSecret, error) {
+		return s.Store.ListClientSecrets(ctx, clientID)
+	})
+}
+
 // ListScopes implements store.Store.
 func (s *Store) ListScopes(ctx context.Context, authServerID string) ([]store.Scope, error) {
 	return cached(ctx, s, KindScopes, authServerID, cloneSlice(same[store.Scope]), func(ctx context.Context) ([]store.Scope, error) {

@@ -114,6 +114,21 @@ func (s *Store) RemoveGroupMember(ctx context.Context, groupID, userID string) e
 	return s.Store.RemoveGroupMember(ctx, groupID, userID)
 }
 
+// UpdateClientSecrets implements store.Store.
+func (s *Store) UpdateClientSecrets(ctx context.Context, clientID string, fn func([]store.ClientSecret) ([]store.ClientSecret, error)) ([]store.ClientSecret, error) {
+	defer s.changed(ctx, KindClients)
+	return s.Store.UpdateClientSecrets(ctx, clientID, fn)
+}
+
+// DeleteClient implements store.Store. It invalidates the clients (and
+// their secrets); the cached assignment list of the deleted id may live
+// out its TTL, harmlessly: every use of it looks the client up first, and
+// client ids are never reused.
+func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	defer s.changed(ctx, KindClients)
+	return s.Store.DeleteClient(ctx, id)
+}
+
 // AssignClient implements store.Store.
 func (s *Store) AssignClient(ctx context.Context, clientID, principalID string) error {
 	defer s.changed(ctx, KindDirectory)

@@ -11,7 +11,7 @@ import (
 func benchStore(b *testing.B) store.Store {
 	s := open(b, tempDB(b))
 	for i := range 1000 {
-		c := store.Client{ID: fmt.Sprintf("0oa%04d", i), Name: "app", SecretHash: "hash",
+		c := store.Client{ID: fmt.Sprintf("0oa%04d", i), Name: "app",
 			TokenEndpointAuthMethod: "client_secret_basic", GrantTypes: []string{"password", "refresh_token"}, Status: store.StatusActive}
 		if err := s.CreateClient(b.Context(), c); err != nil {
 			b.Fatal(err)

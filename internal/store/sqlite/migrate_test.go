@@ -3,6 +3,7 @@ package sqlite
 import (
 	"io/fs"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -62,8 +63,21 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.SecretSealed != nil || c.JWKS != nil || c.JWKSURI != "" || c.RefreshRotation != store.RotationRotate || c.RefreshLeeway != 30*time.Second {
-		t.Errorf("client after migration: sealed %x, jwks %q, jwks_uri %q, rotation %q, leeway %v; want none, none, none, %q, 30s",
-			c.SecretSealed, c.JWKS, c.JWKSURI, c.RefreshRotation, c.RefreshLeeway, store.RotationRotate)
+	if c.JWKS != nil || c.JWKSURI != "" || c.RefreshRotation != store.RotationRotate || c.RefreshLeeway != 30*time.Second {
+		t.Errorf("client after migration: jwks %q, jwks_uri %q, rotation %q, leeway %v; want none, none, %q, 30s",
+			c.JWKS, c.JWKSURI, c.RefreshRotation, c.RefreshLeeway, store.RotationRotate)
+	}
+	// The client's secret became its first ACTIVE secret record.
+	secrets, err := s.ListClientSecrets(ctx, "0oa1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(secrets) != 1 {
+		t.Fatalf("secrets after migration: %+v, want one", secrets)
+	}
+	cs := secrets[0]
+	if !regexp.MustCompile(`^ocs[0-9a-f]{17}$`).MatchString(cs.ID) || cs.ClientID != "0oa1" || cs.Status != store.StatusActive ||
+		cs.Hash != "hash" || cs.Sealed != nil || cs.CreatedAt.UnixMilli() != 1 || cs.UpdatedAt.UnixMilli() != 2 {
+		t.Errorf("secret after migration: %+v", cs)
 	}
 }

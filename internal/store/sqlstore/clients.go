@@ -8,8 +8,8 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-const clientCols = `id, name, secret_hash, token_endpoint_auth_method, grant_types, status,
-	secret_sealed, jwks, jwks_uri, refresh_rotation, refresh_leeway, created_at, updated_at`
+const clientCols = `id, name, token_endpoint_auth_method, grant_types, status,
+	jwks, jwks_uri, refresh_rotation, refresh_leeway, created_at, updated_at`
 
 // clientByIDSQL is a hot-path read: client authentication.
 const clientByIDSQL = `SELECT ` + clientCols + ` FROM clients WHERE id = $1`
@@ -18,15 +18,15 @@ func scanClient(sc scanner) (store.Client, error) {
 	var c store.Client
 	var grants string
 	var leeway, created, updated int64
-	err := sc.Scan(&c.ID, &c.Name, &c.SecretHash, &c.TokenEndpointAuthMethod, &grants, &c.Status,
-		&c.SecretSealed, &c.JWKS, &c.JWKSURI, &c.RefreshRotation, &leeway, &created, &updated)
+	err := sc.Scan(&c.ID, &c.Name, &c.TokenEndpointAuthMethod, &grants, &c.Status,
+		&c.JWKS, &c.JWKSURI, &c.RefreshRotation, &leeway, &created, &updated)
 	if err != nil {
 		return store.Client{}, err
 	}
 	if c.GrantTypes, err = fromListJSON(grants); err != nil {
 		return store.Client{}, fmt.Errorf("client %q: grant_types: %w", c.ID, err)
 	}
-	c.SecretSealed, c.JWKS = nilIfEmpty(c.SecretSealed), nilIfEmpty(c.JWKS)
+	c.JWKS = nilIfEmpty(c.JWKS)
 	c.RefreshLeeway = fromMillisDuration(leeway)
 	c.CreatedAt, c.UpdatedAt = fromMillis(created), fromMillis(updated)
 	return c, nil
@@ -38,8 +38,8 @@ func clientArgs(c store.Client) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{c.ID, c.Name, c.SecretHash, c.TokenEndpointAuthMethod, grants, c.Status,
-		blob(c.SecretSealed), blob(c.JWKS), c.JWKSURI, c.RefreshRotation, durationMillis(c.RefreshLeeway),
+	return []any{c.ID, c.Name, c.TokenEndpointAuthMethod, grants, c.Status,
+		blob(c.JWKS), c.JWKSURI, c.RefreshRotation, durationMillis(c.RefreshLeeway),
 		millis(c.CreatedAt), millis(c.UpdatedAt)}, nil
 }
 
@@ -54,7 +54,7 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 		return s.errf("%s: %w", op, err)
 	}
 	_, err = s.write.ExecContext(ctx,
-		`INSERT INTO clients (`+clientCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		`INSERT INTO clients (`+clientCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		args...)
 	if err != nil {
 		return s.execErr(op, err)
@@ -103,9 +103,9 @@ func (s *Store) UpdateClient(ctx context.Context, id string, fn func(store.Clien
 		// RETURNING hands back what a later Get will read (times in UTC,
 		// truncated to milliseconds).
 		updated, err = scanClient(tx.QueryRowContext(ctx,
-			`UPDATE clients SET name = $2, secret_hash = $3, token_endpoint_auth_method = $4,
-				grant_types = $5, status = $6, secret_sealed = $7, jwks = $8, jwks_uri = $9,
-				refresh_rotation = $10, refresh_leeway = $11, created_at = $12, updated_at = $13
+			`UPDATE clients SET name = $2, token_endpoint_auth_method = $3,
+				grant_types = $4, status = $5, jwks = $6, jwks_uri = $7,
+				refresh_rotation = $8, refresh_leeway = $9, created_at = $10, updated_at = $11
 			WHERE id = $1 RETURNING `+clientCols,
 			args...))
 		if err != nil {

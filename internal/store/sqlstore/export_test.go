@@ -15,6 +15,7 @@ func HotPathStatements(d Dialect) []HotPathStatement {
 		{"user by login", userByLoginSQL, []any{"user500000@example.com"}},
 		{"user by id", userByIDSQL, []any{"00u500000"}},
 		{"client by id", clientByIDSQL, []any{"0oa5000"}},
+		{"client secrets", clientSecretsSQL, []any{"0oa5000"}},
 		{"refresh token by id", refreshByIDSQL, []any{"rt50000"}},
 		{"refresh token by id, locked", refreshByIDSQL + d.ForUpdate, []any{"rt50000"}},
 		{"family tokens, locked", familyTokensSQL + d.ForUpdate, []any{"fam25000"}},

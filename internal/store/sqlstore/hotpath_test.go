@@ -74,9 +74,12 @@ func fill(ctx context.Context, t *testing.T, db *sql.DB) {
 		SELECT '00u' || i, 'ACTIVE', 'user' || i || '@example.com', 'user' || i || '@example.com',
 			'user' || i || '@example.com', true, 'First', 'Last', 'en-US', 'UTC', '$argon2id$hash', 1, 1, 1, 0, 0
 		FROM generate_series(1, 1000000) AS i`,
-		`INSERT INTO clients (id, name, secret_hash, token_endpoint_auth_method, grant_types, status, created_at, updated_at)
-		SELECT '0oa' || i, 'app ' || i, 'hash', 'client_secret_basic', '["password"]', 'ACTIVE', 1, 1
+		`INSERT INTO clients (id, name, token_endpoint_auth_method, grant_types, status, created_at, updated_at)
+		SELECT '0oa' || i, 'app ' || i, 'client_secret_basic', '["password"]', 'ACTIVE', 1, 1
 		FROM generate_series(1, 10000) AS i`,
+		`INSERT INTO client_secrets (id, client_id, status, hash, sealed, created_at, updated_at)
+		SELECT 'ocs' || i, '0oa' || (i / 2), 'ACTIVE', 'hash', ''::bytea, i, i
+		FROM generate_series(1, 20000) AS i`,
 		`INSERT INTO refresh_tokens (id, family_id, auth_server_id, client_id, user_id, scopes, auth_time, issued_at,
 			expires_at, idle_window, last_used_at, rotated_at, replaced_by, revoked_at)
 		SELECT 'rt' || i, 'fam' || (i / 2), 'default', '0oa' || (i % 10000), '00u' || i, '["openid"]', 1, i,

@@ -25,11 +25,9 @@ func fullClient(id string) store.Client {
 	return store.Client{
 		ID:                      id,
 		Name:                    "CLI app",
-		SecretHash:              "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
 		TokenEndpointAuthMethod: "client_secret_basic",
 		GrantTypes:              []string{"password", "refresh_token", "client_credentials"},
 		Status:                  store.StatusActive,
-		SecretSealed:            []byte{0x00, 0xff, 's', 0x80, 0x00, 0x7f},
 		JWKS:                    []byte(`{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}`),
 		JWKSURI:                 "https://app.example.com/.well-known/jwks.json",
 		RefreshRotation:         store.RotationRotate,
@@ -47,7 +45,7 @@ func testClientRoundTrip(t *testing.T, s store.Store) {
 		{ID: "0oa3nil", Name: "nil grants", GrantTypes: nil, CreatedAt: t0.Add(-30 * 365 * 24 * time.Hour)},
 		{ID: "0oa4one", Name: `quote " and \ backslash`, GrantTypes: []string{"urn:ietf:params:oauth:grant-type:device_code"}, UpdatedAt: t0},
 		// Empty byte slices read back nil; a static client without leeway.
-		{ID: "0oa5static", SecretSealed: []byte{}, JWKS: []byte{}, RefreshRotation: store.RotationStatic, RefreshLeeway: 0},
+		{ID: "0oa5static", JWKS: []byte{}, RefreshRotation: store.RotationStatic, RefreshLeeway: 0},
 	}
 	for _, c := range recs {
 		must(t, "CreateClient", s.CreateClient(ctx(t), c))
@@ -63,7 +61,7 @@ func testClientDuplicate(t *testing.T, s store.Store) {
 	orig := fullClient("0oa1")
 	must(t, "CreateClient", s.CreateClient(ctx(t), orig))
 	dup := fullClient("0oa1")
-	dup.SecretHash = "other"
+	dup.Name = "other"
 	wantErr(t, "CreateClient duplicate", s.CreateClient(ctx(t), dup), store.ErrConflict)
 	got, err := s.GetClient(ctx(t), orig.ID)
 	must(t, "GetClient", err)
@@ -84,11 +82,9 @@ func testClientUpdate(t *testing.T, s store.Store) {
 	want := store.Client{
 		ID:                      orig.ID,
 		Name:                    "renamed ✓",
-		SecretHash:              "",
 		TokenEndpointAuthMethod: "client_secret_post",
 		GrantTypes:              []string{"refresh_token"},
 		Status:                  store.StatusInactive,
-		SecretSealed:            nil,
 		JWKS:                    []byte(`{"keys":[]}`),
 		JWKSURI:                 "",
 		RefreshRotation:         store.RotationStatic,

@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Export", exportTests},
 		{"APITokens", apiTokenTests},
 		{"ClientGrants", clientGrantTests},
+		{"ClientSecrets", clientSecretTests},
 		{"Concurrency", concurrencyTests},
 	}
 	for _, g := range groups {
