@@ -49,16 +49,17 @@ type Group struct {
 	Members     []string `json:"members"`
 }
 
-// Client is one line of clients.jsonl. SecretHash is the stored hash of
-// the secret, never the secret; a client_secret_jwt client's sealed secret
-// is left out, so such a client needs a new secret where it is imported.
+// Client is one line of clients.jsonl. SecretHashes are the stored hashes
+// of the client's ACTIVE secrets (keyed with the master key), never the
+// secrets; a client_secret_jwt client's sealed secrets are left out, so
+// such a client needs a new secret where it is imported.
 type Client struct {
 	ID                      string          `json:"id"`
 	Name                    string          `json:"name"`
 	Status                  string          `json:"status"`
 	TokenEndpointAuthMethod string          `json:"token_endpoint_auth_method"`
 	GrantTypes              []string        `json:"grant_types"`
-	SecretHash              string          `json:"secret_hash,omitempty"`
+	SecretHashes            []string        `json:"secret_hashes,omitempty"`
 	JWKS                    json.RawMessage `json:"jwks,omitempty"`
 	JWKSURI                 string          `json:"jwks_uri,omitempty"`
 	RefreshRotation         string          `json:"refresh_rotation,omitempty"`
@@ -234,9 +235,18 @@ func Clients(ctx context.Context, st store.Store, w io.Writer) (int, error) {
 		if err != nil {
 			return fmt.Errorf("client %s: %w", c.ID, err)
 		}
+		secrets, err := st.ListClientSecrets(ctx, c.ID)
+		if err != nil {
+			return fmt.Errorf("client %s: %w", c.ID, err)
+		}
 		out := Client{ID: c.ID, Name: c.Name, Status: c.Status, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
-			GrantTypes: c.GrantTypes, SecretHash: c.SecretHash, JWKSURI: c.JWKSURI, RefreshRotation: c.RefreshRotation,
+			GrantTypes: c.GrantTypes, JWKSURI: c.JWKSURI, RefreshRotation: c.RefreshRotation,
 			RefreshLeewaySeconds: int(c.RefreshLeeway / time.Second), Assigned: append([]string{}, assigned...)}
+		for _, cs := range secrets {
+			if cs.Status == store.StatusActive {
+				out.SecretHashes = append(out.SecretHashes, cs.Hash)
+			}
+		}
 		if len(c.JWKS) > 0 && json.Valid(c.JWKS) {
 			out.JWKS = c.JWKS
 		}
