@@ -198,6 +198,7 @@ func FromGroup(g store.Group) Group {
 	if members.IsZero() { // a group stored before the time was kept
 		members = g.UpdatedAt
 	}
-	return Group{ID: g.ID, Created: g.CreatedAt.UTC(), LastUpdated: g.UpdatedAt.UTC(), LastMembershipUpdated: members.UTC(),
+	ms := func(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) } // as stored
+	return Group{ID: g.ID, Created: ms(g.CreatedAt), LastUpdated: ms(g.UpdatedAt), LastMembershipUpdated: ms(members),
 		ObjectClass: []string{GroupObjectClass}, Type: g.Type, Profile: GroupProfile{Name: g.Name, Description: g.Description}}
 }
