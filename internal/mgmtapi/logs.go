@@ -123,9 +123,10 @@ func (a *API) parseLogQuery(r *http.Request) (logQuery, error) {
 }
 
 // A System Log cursor is the position of the last event of a page: its
-// published time (milliseconds) and id.
-func encodeLogCursor(p store.EventPosition) string {
-	return encodeCursor(strconv.FormatInt(p.Published.UnixMilli(), 10) + ":" + p.ID)
+// published time (milliseconds) and id, which setPageLinks encodes as
+// every cursor.
+func logCursor(p store.EventPosition) string {
+	return strconv.FormatInt(p.Published.UnixMilli(), 10) + ":" + p.ID
 }
 
 func decodeLogCursor(s string) (store.EventPosition, error) {
@@ -192,11 +193,11 @@ func (a *API) listLogs(w http.ResponseWriter, r *http.Request) error {
 	next := ""
 	switch {
 	case more:
-		next = encodeLogCursor(lastPage)
+		next = logCursor(lastPage)
 	case lq.polling && last != (store.EventPosition{}):
-		next = encodeLogCursor(last)
+		next = logCursor(last)
 	case lq.polling && lq.f.After != (store.EventPosition{}):
-		next = encodeLogCursor(lq.f.After)
+		next = logCursor(lq.f.After)
 	}
 	a.setLogLinks(w, r, next, lq.polling)
 	if out == nil {
