@@ -17,6 +17,7 @@ import (
 // unchanged: SSWS for the whole lifecycle, and its PrivateKey (OAuth)
 // mode with okta.groups.read for reads, refused a write.
 func TestGroupsSDK(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	c := e.sdk()

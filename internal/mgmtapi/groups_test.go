@@ -76,6 +76,7 @@ func everyoneID(t testing.TB, e *apiEnv) string {
 // TestGroupsCRUD: create, get, update and delete in Okta's shapes and
 // errors; Everyone is listed as BUILT_IN and refuses every change.
 func TestGroupsCRUD(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	every := everyoneID(t, e)
 
@@ -166,6 +167,7 @@ func TestGroupsCRUD(t *testing.T) {
 
 // TestGroupsListQueries: q, filter, search, limit and after across pages.
 func TestGroupsListQueries(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	every := everyoneID(t, e)
 	var eng []string
@@ -219,6 +221,7 @@ func sorted(ids ...string) []string {
 // user; lastMembershipUpdated moves; the user's next tokens carry the
 // group in a groups claim, and stop carrying it when removed.
 func TestGroupMembers(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	p := e.app.Provision
@@ -332,6 +335,7 @@ func TestGroupMembers(t *testing.T) {
 // TestGroupApps: the apps a group is assigned to, paged; Everyone's are
 // the apps made with the default assignment.
 func TestGroupApps(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	gid := createGroupAPI(t, e, "Ops", "")["id"].(string)
@@ -380,6 +384,7 @@ var scopeRoutes = regexp.MustCompile(`\{[a-zA-Z]+\}`)
 // TestGroupsAndLogsScopes: each route refuses a Bearer token without its
 // scope (403 E0000006) and serves one with it.
 func TestGroupsAndLogsScopes(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	gid := createGroupAPI(t, e, "Scoped", "")["id"].(string)
 	clientID, _ := e.serviceClient("okta.logs.read", "okta.groups.read", "okta.users.read")

@@ -74,6 +74,7 @@ func ts(t time.Time) string { return url.QueryEscape(t.UTC().Format(time.RFC3339
 // TestLogs: the System Log over the stored audit events: time bounds,
 // order, filters, keywords, paging and polling.
 func TestLogs(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	f := &logFixture{e: e, now: time.Now().Truncate(time.Millisecond)}
 	ada, bob := events.User(logUser1, "ada@example.com", "Ada"), events.User(logUser2, "bob@example.com", "Bob")
@@ -173,6 +174,7 @@ func TestLogs(t *testing.T) {
 // TestLogsSDK reads the System Log with Okta's Go SDK across pages, in
 // SSWS and in PrivateKey mode with okta.logs.read.
 func TestLogsSDK(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	f := &logFixture{e: e, now: time.Now().Truncate(time.Millisecond)}
 	bob := events.User(logUser2, "bob@example.com", "Bob")
