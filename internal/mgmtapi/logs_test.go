@@ -96,7 +96,7 @@ func TestLogs(t *testing.T) {
 		{"", []string{e1, e2, e3, e5}}, // since defaults to 7 days ago
 		{"since=" + ts(f.now.Add(-9*24*time.Hour)), []string{e4, e1, e2, e3, e5}},
 		{since + "&until=" + ts(f.now.Add(-time.Hour)), []string{e1, e2}}, // until is exclusive
-		{"until=" + ts(f.now.Add(-2*time.Hour)), []string{e1}},             // since: 7 days before until
+		{"until=" + ts(f.now.Add(-2*time.Hour)), []string{e1}},            // since: 7 days before until
 		{"sortOrder=DESCENDING", []string{e5, e3, e2, e1}},
 		{"filter=" + url.QueryEscape(`eventType eq "user.session.start"`), []string{e1, e2}},
 		{"filter=" + url.QueryEscape(`outcome.result eq "FAILURE"`), []string{e2}},
