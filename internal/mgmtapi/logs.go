@@ -25,6 +25,11 @@ const (
 	// goes on from the last event read.
 	logScanBudget = 10000
 	logBatch      = 500
+	// logPollLag keeps a polling request off the last second: the event
+	// recorder writes in batches (every 200ms by default), so an event of
+	// the last moments may not be stored yet, and a poller's cursor must
+	// not pass it.
+	logPollLag = time.Second
 )
 
 func (a *API) routesLogs() {
@@ -84,9 +89,12 @@ func (a *API) parseLogQuery(r *http.Request) (logQuery, error) {
 		return lq, Validation("until", "until: must be after since")
 	}
 	lq.f.Since, lq.f.Until = since, until
-	if lq.f.Descending && until.IsZero() {
+	switch {
+	case lq.f.Descending && until.IsZero():
 		// Newest first from now: a bounded query.
 		lq.f.Until = end
+	case lq.polling:
+		lq.f.Until = end.Add(-logPollLag)
 	}
 
 	if s := q.Get("limit"); s != "" {

@@ -76,7 +76,8 @@ func ts(t time.Time) string { return url.QueryEscape(t.UTC().Format(time.RFC3339
 func TestLogs(t *testing.T) {
 	t.Parallel()
 	e := newAPIEnv(t)
-	f := &logFixture{e: e, now: time.Now().Truncate(time.Millisecond)}
+	// "Now" is 10 seconds ago: polling requests leave out the last second.
+	f := &logFixture{e: e, now: time.Now().Add(-10 * time.Second).Truncate(time.Millisecond)}
 	ada, bob := events.User(logUser1, "ada@example.com", "Ada"), events.User(logUser2, "bob@example.com", "Bob")
 	billing := events.App(logApp, "Billing")
 	e1 := f.add(t, 3*time.Hour, events.SessionStart(ada, billing, ""))
@@ -145,10 +146,16 @@ func TestLogs(t *testing.T) {
 	if r.status != http.StatusOK || string(r.raw) != "[]\n" || nextLink(t, r) != next {
 		t.Fatalf("an empty poll: %d %s, next %q want %q", r.status, r.raw, nextLink(t, r), next)
 	}
-	e6 := f.add(t, -time.Millisecond, events.AccountUnlocked(bob)) // recorded after the poll began
+	e6 := f.add(t, time.Millisecond, events.AccountUnlocked(bob)) // recorded after the poll began
+	// An event of the last second waits for the next poll.
+	fresh := f.add(t, f.now.Sub(time.Now()), events.AccountUnlocked(bob)) // published now
 	got, _, next2 := logUUIDs(t, e, next)
 	if !slices.Equal(got, []string{e6}) || next2 == "" || next2 == next {
 		t.Fatalf("poll after a new event: %v, next %q", got, next2)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if got, _, _ := logUUIDs(t, e, next2); !slices.Equal(got, []string{fresh}) {
+		t.Fatalf("the poll a second later: %v, want %s", got, fresh)
 	}
 	// A poll that finds nothing at all repeats itself.
 	r = e.do("GET", "/api/v1/logs?filter="+url.QueryEscape(`eventType eq "none.such"`), nil)
