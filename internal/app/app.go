@@ -54,6 +54,8 @@ type App struct {
 	OAuth     *oauth.Server
 	Guard     *guard.Guard
 	UserInfo  *oidc.UserInfo
+	// Management is the management API (/api/v1).
+	Management *mgmtapi.API
 	// Events records the audit trail; RunEvents writes it to the store and
 	// Close writes what is left.
 	Events  *events.Recorder
@@ -292,11 +294,12 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 		RateLimit: ratelimit.Limit{Requests: cfg.ManagementAPI.RateLimit.Requests, Window: cfg.ManagementAPI.RateLimit.Window.Duration}})
 	return &App{
 		Config: cfg, Logger: logger, Store: st, Hasher: hasher, Keys: km, Policy: pol, Now: now,
-		Provision: prov,
-		OAuth:     oa,
-		Guard:     g,
-		Events:    rec,
-		UserInfo:  ui,
+		Provision:  prov,
+		OAuth:      oa,
+		Guard:      g,
+		Events:     rec,
+		UserInfo:   ui,
+		Management: mgmt,
 		Handler: httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Readiness: readiness, Logger: logger,
 			TrustedOrigins: cfg.CORS.TrustedOrigins, Management: mgmt}),
 	}, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/store/cache"
+	"github.com/latchkey/latchkey/internal/store/postgres"
 	"github.com/latchkey/latchkey/internal/store/sqlite"
 )
 
@@ -46,6 +47,26 @@ func BenchmarkPasswordGrantNoCache(b *testing.B) {
 // networked PostgreSQL. reads/op counts the reads that reached the database.
 func BenchmarkPasswordGrantReads(b *testing.B) {
 	e := newEnv(b)
+	passwordGrantReads(b, e, []time.Duration{0, 500 * time.Microsecond}, func(ctx context.Context) (store.Store, error) {
+		return sqlite.Open(ctx, e.cfg.DB)
+	})
+}
+
+// BenchmarkPasswordGrantReadsPostgres is BenchmarkPasswordGrantReads over
+// a PostgreSQL database on loopback (the package's throwaway server), with
+// no simulated delay: each read that reaches the database is a real round
+// trip.
+func BenchmarkPasswordGrantReadsPostgres(b *testing.B) {
+	dsn := pgDatabase(b)
+	e := newEnvConfig(b, func(c *config.Config) { c.DB = dsn }, app.Options{}, nil)
+	passwordGrantReads(b, e, []time.Duration{0}, func(ctx context.Context) (store.Store, error) {
+		return postgres.Open(ctx, dsn, postgres.Options{})
+	})
+}
+
+// passwordGrantReads runs the cases of BenchmarkPasswordGrantReads over
+// e's database, opened by open, for each simulated round trip in rtts.
+func passwordGrantReads(b *testing.B, e *env, rtts []time.Duration, open func(context.Context) (store.Store, error)) {
 	ctx := context.Background()
 	for i := range 3 { // a user in a few groups, as in a real directory
 		g, err := e.app.Provision.CreateGroup(ctx, fmt.Sprintf("group %d", i), "")
@@ -56,11 +77,11 @@ func BenchmarkPasswordGrantReads(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	for _, rtt := range []time.Duration{0, 500 * time.Microsecond} {
+	for _, rtt := range rtts {
 		for _, ttl := range []time.Duration{0, cache.DefaultTTL} {
 			name := fmt.Sprintf("rtt=%v/cache=%v", rtt, ttl)
 			b.Run(name, func(b *testing.B) {
-				inner, err := sqlite.Open(ctx, e.cfg.DB)
+				inner, err := open(ctx)
 				if err != nil {
 					b.Fatal(err)
 				}

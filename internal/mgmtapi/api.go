@@ -55,7 +55,19 @@ type API struct {
 	cfg     Config
 	mux     *http.ServeMux
 	limiter *ratelimit.Limiter
+	// routes are the registered routes, in order (Routes).
+	routeList []Route
 }
+
+// Route is one registered route and the scope it needs ("" for any
+// authenticated caller).
+type Route struct {
+	Pattern string
+	Scope   string
+}
+
+// Routes lists every route the API serves, for docs and tests.
+func (a *API) Routes() []Route { return append([]Route(nil), a.routeList...) }
 
 // handlerFunc is a route's handler: it writes its answer, or returns an
 // error that the API writes in Okta's shape (an *Error as it is, anything
@@ -97,6 +109,7 @@ func (a *API) routes() {
 // scope (an API token holds every scope). A read scope (okta.X.read) is
 // also satisfied by its manage scope (okta.X.manage), as in Okta.
 func (a *API) handle(pattern string, scope string, h handlerFunc) {
+	a.routeList = append(a.routeList, Route{Pattern: pattern, Scope: scope})
 	a.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		p, err := a.authenticate(ctx, r)

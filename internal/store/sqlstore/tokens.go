@@ -196,9 +196,12 @@ func (s *Store) replaceSuccessor(ctx context.Context, tx *sql.Tx, prev store.Ref
 // first, and the UPDATEs, each a statement of its own, then see the
 // successor and the access token it recorded, even under PostgreSQL's
 // READ COMMITTED, where an UPDATE's snapshot would miss rows inserted by
-// a transaction that commits while it waits. Rows are locked in the order
-// of issue, which is the order a use locks a token and its successor, so
-// the two never wait on each other in a cycle.
+// a transaction that commits while it waits. The lock is taken again until
+// it finds no new row, so that every row of the family is locked, the
+// successors committed while it waited included: no use can then add to
+// the family before the UPDATEs. Rows are locked in the order of issue,
+// which is the order a use locks a token and its successor, so the two
+// never wait on each other in a cycle.
 func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time) error {
 	const op = "revoke family"
 	if err := s.checkID(op, familyID); err != nil {
@@ -208,12 +211,20 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time)
 		return s.errf("%s: zero revocation time", op)
 	}
 	return s.inTx(ctx, op, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, familyTokensSQL+s.d.ForUpdate, familyID)
-		if err != nil {
-			return s.errf("%s: lock: %w", op, err)
-		}
-		if err := errors.Join(rows.Close(), rows.Err()); err != nil {
-			return s.errf("%s: lock: %w", op, err)
+		// Lock until a pass finds no row it had not locked: under READ
+		// COMMITTED a pass sees only the rows committed when it began, so a
+		// successor committed by a use it waited for, which it did not lock,
+		// could be used and given a successor of its own while the UPDATEs
+		// below run, and that one would escape them.
+		locked := make(map[string]bool)
+		for {
+			grew, err := s.lockFamily(ctx, tx, familyID, locked)
+			if err != nil {
+				return s.errf("%s: lock: %w", op, err)
+			}
+			if !grew {
+				break
+			}
 		}
 		for _, q := range []struct{ table, sql string }{
 			{"refresh_tokens", revokeFamilySQL},
@@ -225,6 +236,26 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time)
 		}
 		return nil
 	})
+}
+
+// lockFamily locks the family's refresh tokens in tx, in the order of
+// issue, adds their ids to locked and reports whether any was not there.
+func (s *Store) lockFamily(ctx context.Context, tx *sql.Tx, familyID string, locked map[string]bool) (grew bool, err error) {
+	rows, err := tx.QueryContext(ctx, familyTokensSQL+s.d.ForUpdate, familyID)
+	if err != nil {
+		return false, err
+	}
+	defer func() { err = errors.Join(err, rows.Close()) }()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return false, err
+		}
+		if !locked[id] {
+			locked[id], grew = true, true
+		}
+	}
+	return grew, rows.Err()
 }
 
 const tokenRecordCols = `jti, family_id, refresh_id, client_id, expires_at, revoked_at`

@@ -29,6 +29,7 @@ func RunShared(t *testing.T, open func(t *testing.T) (store.Store, store.Store))
 		{"UseRefreshTokenOneRotation", testRaceUseRefresh},
 		{"UseRefreshTokenRetriesOneCurrent", testRaceRetryRefresh},
 		{"UseRefreshTokenWhileRevokingFamily", testRaceRevokeFamily},
+		{"UseRefreshTokenChainWhileRevokingFamily", testRaceRevokeFamilyChain},
 		{"UseOnceOneWinner", testRaceUseOnce},
 		{"CreateGroupSameName", testRaceCreateGroup},
 		{"AddMembersWhileDeletingGroup", testRaceDeleteGroup},
@@ -51,6 +52,7 @@ var concurrencyTests = []test{
 	{"UseRefreshTokenOneRotation", func(t *testing.T, s store.Store) { testRaceUseRefresh(t, []store.Store{s}) }},
 	{"UseRefreshTokenRetriesOneCurrent", func(t *testing.T, s store.Store) { testRaceRetryRefresh(t, []store.Store{s}) }},
 	{"UseRefreshTokenWhileRevokingFamily", func(t *testing.T, s store.Store) { testRaceRevokeFamily(t, []store.Store{s}) }},
+	{"UseRefreshTokenChainWhileRevokingFamily", func(t *testing.T, s store.Store) { testRaceRevokeFamilyChain(t, []store.Store{s}) }},
 	{"UseOnceOneWinner", func(t *testing.T, s store.Store) { testRaceUseOnce(t, []store.Store{s}) }},
 	{"CreateGroupSameName", func(t *testing.T, s store.Store) { testRaceCreateGroup(t, []store.Store{s}) }},
 	{"AddMembersWhileDeletingGroup", func(t *testing.T, s store.Store) { testRaceDeleteGroup(t, []store.Store{s}) }},
@@ -349,6 +351,65 @@ func testRaceRevokeFamily(t *testing.T, stores []store.Store) {
 			}
 			rec, err := s.GetTokenRecord(ctx(t), fmt.Sprintf("AT.%d", i))
 			if err == nil && rec.RevokedAt.IsZero() {
+				t.Errorf("access token %s is live after its family was revoked", rec.JTI)
+			}
+		}
+	}
+}
+
+// testRaceRevokeFamilyChain races uses that walk a family's chain (each
+// use rotates the token the last successful use issued, or retries it) with
+// the revocation of the family, over several families: whatever the
+// interleaving, nothing of a family is left live. Unlike
+// testRaceRevokeFamily, the uses lock different tokens, among them
+// successors committed while the revocation was already running.
+func testRaceRevokeFamilyChain(t *testing.T, stores []store.Store) {
+	const rounds, walkers, uses = 6, 4, 10
+	for r := range rounds {
+		fam := fmt.Sprintf("chain%d", r)
+		orig := newRefresh(fam+"-0", fam)
+		createRefresh(t, stores[0], orig)
+		var (
+			mu      sync.Mutex
+			current = orig.ID
+			seq     int
+			issued  []string
+		)
+		errs := race(walkers+1, stores, func(i int, s store.Store) error {
+			if i == walkers {
+				time.Sleep(time.Duration(r%4) * time.Millisecond) // at various points of the walk
+				return s.RevokeFamily(ctx(t), fam, t0.Add(time.Hour))
+			}
+			for range uses {
+				mu.Lock()
+				seq++
+				id, tok := fmt.Sprintf("%s-%d", fam, seq), current
+				succ := newRefresh(id, fam)
+				succ.IssuedAt = t0.Add(time.Duration(seq) * time.Second)
+				issued = append(issued, id)
+				mu.Unlock()
+				_, err := s.UseRefreshToken(ctx(t), tok, retryOrRotate(succ, "AT."+id))
+				switch {
+				case err == nil:
+					mu.Lock()
+					current = id
+					mu.Unlock()
+				case !errors.Is(err, errBoom):
+					return err
+				}
+			}
+			return nil
+		})
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("family %s, call %d: %v", fam, i, err)
+			}
+		}
+		for _, id := range append(issued, orig.ID) {
+			if tok, err := stores[0].GetRefreshToken(ctx(t), id); err == nil && tok.RevokedAt.IsZero() {
+				t.Errorf("refresh token %s is live after its family was revoked", id)
+			}
+			if rec, err := stores[0].GetTokenRecord(ctx(t), "AT."+id); err == nil && rec.RevokedAt.IsZero() {
 				t.Errorf("access token %s is live after its family was revoked", rec.JTI)
 			}
 		}

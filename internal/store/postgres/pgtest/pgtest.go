@@ -51,6 +51,8 @@ const SkipEnv = "LATCHKEY_SKIP_POSTGRES"
 // Server is a running throwaway PostgreSQL cluster.
 type Server struct {
 	dir    string // temporary directory: data/, the socket, server.log
+	bin    string // directory of the PostgreSQL binaries
+	cred   *syscall.Credential
 	port   int
 	cmd    *exec.Cmd
 	exited chan struct{}
@@ -97,7 +99,7 @@ func Start(ctx context.Context) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{dir: dir}
+	s := &Server{dir: dir, bin: bin, cred: cred}
 	defer func() {
 		if err != nil {
 			_ = s.Stop()
@@ -117,7 +119,7 @@ func Start(ctx context.Context) (_ *Server, err error) {
 		return nil, fmt.Errorf("initdb: %w\n%s", err, out)
 	}
 	for attempt := 0; ; attempt++ {
-		err := s.startServer(ctx, bin, cred)
+		err := s.startServer(ctx, 0)
 		if err == nil {
 			break
 		}
@@ -128,11 +130,15 @@ func Start(ctx context.Context) (_ *Server, err error) {
 	return s, nil
 }
 
-// startServer starts postgres on a free port and waits until it answers.
-func (s *Server) startServer(ctx context.Context, bin string, cred *syscall.Credential) error {
-	port, err := freePort()
-	if err != nil {
-		return err
+// startServer starts postgres on port (a free one when 0) and waits until
+// it answers.
+func (s *Server) startServer(ctx context.Context, port int) error {
+	bin, cred := s.bin, s.cred
+	if port == 0 {
+		var err error
+		if port, err = freePort(); err != nil {
+			return err
+		}
 	}
 	logFile, err := os.OpenFile(filepath.Join(s.dir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -177,6 +183,36 @@ func (s *Server) startServer(ctx context.Context, bin string, cred *syscall.Cred
 			return fmt.Errorf("postgres did not accept connections within 30s: %v\n%s", err, s.logTail())
 		}
 	}
+}
+
+// Restart stops the server with a fast shutdown (SIGINT: open sessions are
+// cut, as in an operator's restart or a failover), keeps it down for down,
+// and starts it again on the same port and data directory. It returns once
+// the server accepts connections again. Databases and their data survive.
+// Tests that call it must not run in parallel with other tests of the
+// same binary, which would see the outage.
+func (s *Server) Restart(ctx context.Context, down time.Duration) error {
+	if s.cmd == nil {
+		return errors.New("pgtest: restart: the server is not running")
+	}
+	if s.admin != nil {
+		_ = s.admin.Close()
+		s.admin = nil
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+	}
+	s.cmd = nil
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(down):
+	}
+	return s.startServer(ctx, s.port)
 }
 
 // Stop stops the server (fast shutdown) and removes its directory.
