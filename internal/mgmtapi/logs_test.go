@@ -148,7 +148,7 @@ func TestLogs(t *testing.T) {
 	}
 	e6 := f.add(t, time.Millisecond, events.AccountUnlocked(bob)) // recorded after the poll began
 	// An event of the last second waits for the next poll.
-	fresh := f.add(t, f.now.Sub(time.Now()), events.AccountUnlocked(bob)) // published now
+	fresh := f.add(t, time.Until(f.now), events.AccountUnlocked(bob)) // published now
 	got, _, next2 := logUUIDs(t, e, next)
 	if !slices.Equal(got, []string{e6}) || next2 == "" || next2 == next {
 		t.Fatalf("poll after a new event: %v, next %q", got, next2)

@@ -98,14 +98,14 @@ func (s *Service) changeMembership(ctx context.Context, groupID, userID string, 
 	if _, err := s.Store.GetUser(ctx, userID); err != nil {
 		return fmt.Errorf("provision: %s: user: %w", op, err)
 	}
+	// Whether the membership changes decides only the time stamp: the
+	// read may come from a cache, so the write is made either way (it is
+	// idempotent).
 	groups, err := s.Store.ListUserGroups(ctx, userID)
 	if err != nil {
 		return fmt.Errorf("provision: %s: %w", op, err)
 	}
-	member := slices.ContainsFunc(groups, func(m store.Group) bool { return m.ID == groupID })
-	if member == add {
-		return nil // nothing changes
-	}
+	changes := slices.ContainsFunc(groups, func(m store.Group) bool { return m.ID == groupID }) != add
 	if add {
 		err = s.Store.AddGroupMember(ctx, groupID, userID)
 	} else {
@@ -113,6 +113,9 @@ func (s *Service) changeMembership(ctx context.Context, groupID, userID string, 
 	}
 	if err != nil {
 		return fmt.Errorf("provision: %s: %w", op, err)
+	}
+	if !changes {
+		return nil
 	}
 	now := s.now()
 	_, err = s.Store.UpdateGroup(ctx, groupID, func(g store.Group) (store.Group, error) {
