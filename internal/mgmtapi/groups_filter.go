@@ -2,7 +2,6 @@ package mgmtapi
 
 import (
 	"errors"
-	"net/http"
 	"strings"
 )
 
@@ -45,15 +44,6 @@ var comparisonOps = map[string]bool{"eq": true, "ne": true, "co": true, "sw": tr
 type errFilter string
 
 func (e errFilter) Error() string { return string(e) }
-
-// invalidSearch is Okta's answer to a filter or search it cannot read or
-// does not support: 400 E0000031 "Invalid search criteria.".
-func invalidSearch(cause string) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: CodeInvalidSearch, Summary: "Invalid search criteria.", Causes: []string{cause}}
-}
-
-// CodeInvalidSearch is Okta's E0000031, "Invalid search criteria.".
-const CodeInvalidSearch = "E0000031"
 
 // parseFilter parses s. Operators and the connectives are
 // case-insensitive; attribute names are not.
@@ -251,7 +241,8 @@ func isBareValue(w string) bool {
 	return true
 }
 
-// asFilterError maps a parse error to Okta's answer.
+// asFilterError maps a parse error to Okta's answer, 400 E0000031
+// (invalidSearch, users.go).
 func asFilterError(err error) error {
 	var fe errFilter
 	if errors.As(err, &fe) {

@@ -79,7 +79,7 @@ func groupQuery(q url.Values) (store.GroupCond, error) {
 // attribute or operator that attrs does not take (E0000031).
 func groupCond(n *filterNode, attrs map[string]groupAttr) (store.GroupCond, error) {
 	if n.op == "and" || n.op == "or" {
-		c := store.GroupCond{Op: store.CondOp(n.op)}
+		c := store.GroupCond{Op: n.op}
 		for _, a := range n.args {
 			ac, err := groupCond(a, attrs)
 			if err != nil {
@@ -99,7 +99,7 @@ func groupCond(n *filterNode, attrs map[string]groupAttr) (store.GroupCond, erro
 	if !n.quoted {
 		return store.GroupCond{}, invalidSearch("Invalid search syntax: the value of " + n.attr + " must be a string in double quotes.")
 	}
-	c := store.GroupCond{Op: store.CondOp(n.op), Field: a.field, Value: n.value}
+	c := store.GroupCond{Op: n.op, Field: a.field, Value: n.value}
 	if a.time {
 		t, err := time.Parse(time.RFC3339Nano, n.value)
 		if err != nil {

@@ -97,26 +97,13 @@ const (
 	GroupFieldLastMembershipUpdated GroupField = "lastMembershipUpdated"
 )
 
-// CondOp is an operator of a GroupCond.
-type CondOp string
-
-// Operators: comparisons (SCIM's names) and the two connectives.
-const (
-	OpEq  CondOp = "eq"
-	OpSw  CondOp = "sw" // starts with (text fields)
-	OpGt  CondOp = "gt" // gt, ge, lt and le compare times
-	OpGe  CondOp = "ge"
-	OpLt  CondOp = "lt"
-	OpLe  CondOp = "le"
-	OpAnd CondOp = "and"
-	OpOr  CondOp = "or"
-)
-
 // GroupCond is a condition on groups: a comparison (Field Op Value, or
 // Field Op Time for the time fields) or a connective (OpAnd, OpOr) over
-// Args. The zero GroupCond holds for every group.
+// Args. Its operators are a UserExpr's: OpEq and OpSw (text fields), OpEq,
+// OpGt, OpGe, OpLt and OpLe (times). The zero GroupCond holds for every
+// group.
 type GroupCond struct {
-	Op    CondOp
+	Op    string
 	Field GroupField
 	Value string
 	Time  time.Time

@@ -53,7 +53,7 @@ var groupColumns = map[store.GroupField]struct {
 	store.GroupFieldLastMembershipUpdated: {col: "membership_updated_at", time: true},
 }
 
-var sqlComparisons = map[store.CondOp]string{store.OpEq: "=", store.OpGt: ">", store.OpGe: ">=", store.OpLt: "<", store.OpLe: "<="}
+var sqlComparisons = map[string]string{store.OpEq: "=", store.OpGt: ">", store.OpGe: ">=", store.OpLt: "<", store.OpLe: "<="}
 
 // groupCondSQL compiles c to a boolean SQL expression ("" for the zero
 // condition), passing every value through arg.
@@ -79,7 +79,7 @@ func groupCondSQL(c store.GroupCond, arg func(any) string, depth int) (string, e
 			}
 			parts[i] = "(" + p + ")"
 		}
-		return strings.Join(parts, " "+strings.ToUpper(string(c.Op))+" "), nil
+		return strings.Join(parts, " "+strings.ToUpper(c.Op)+" "), nil
 	}
 	f, ok := groupColumns[c.Field]
 	if !ok {

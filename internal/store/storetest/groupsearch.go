@@ -85,7 +85,7 @@ func testGroupUpdateConflict(t *testing.T, s store.Store) {
 	}
 }
 
-func searchIDs(t *testing.T, s store.Store, what string, c store.GroupCond, want ...string) {
+func groupSearchIDs(t *testing.T, s store.Store, what string, c store.GroupCond, want ...string) {
 	t.Helper()
 	got, err := s.SearchGroups(ctx(t), c, store.Page{})
 	must(t, "SearchGroups "+what, err)
@@ -96,11 +96,11 @@ func searchIDs(t *testing.T, s store.Store, what string, c store.GroupCond, want
 	sameIDs(t, "SearchGroups "+what, ids, nil, want...)
 }
 
-func cmp(f store.GroupField, op store.CondOp, v string) store.GroupCond {
+func gcmp(f store.GroupField, op string, v string) store.GroupCond {
 	return store.GroupCond{Op: op, Field: f, Value: v}
 }
 
-func cmpTime(f store.GroupField, op store.CondOp, at time.Time) store.GroupCond {
+func gcmpTime(f store.GroupField, op string, at time.Time) store.GroupCond {
 	return store.GroupCond{Op: op, Field: f, Time: at}
 }
 
@@ -114,43 +114,43 @@ func testGroupSearch(t *testing.T, s store.Store) {
 		CreatedAt: t0.Add(-time.Hour), UpdatedAt: t0.Add(-time.Hour), MembershipUpdatedAt: t0.Add(-time.Hour)}
 	createGroups(t, s, g1, g2, g3, all)
 
-	searchIDs(t, s, "zero", store.GroupCond{}, "00g1", "00g2", "00g3", "00g4")
-	searchIDs(t, s, "type eq BUILT_IN", cmp(store.GroupFieldType, store.OpEq, store.GroupBuiltIn), "00g4")
-	searchIDs(t, s, "type eq OKTA_GROUP", cmp(store.GroupFieldType, store.OpEq, store.GroupOkta), "00g1", "00g2", "00g3")
-	searchIDs(t, s, "type eq of another case", cmp(store.GroupFieldType, store.OpEq, "built_in"))
-	searchIDs(t, s, "id eq", cmp(store.GroupFieldID, store.OpEq, "00g2"), "00g2")
-	searchIDs(t, s, "name sw, case-insensitively", cmp(store.GroupFieldName, store.OpSw, "ADMINS"), "00g1", "00g2")
-	searchIDs(t, s, "name sw a whole name", cmp(store.GroupFieldName, store.OpSw, "admins-eu"), "00g1")
-	searchIDs(t, s, "name sw longer than any name", cmp(store.GroupFieldName, store.OpSw, "admins-eu-west"))
-	searchIDs(t, s, "name sw with LIKE's wildcards, literally", cmp(store.GroupFieldName, store.OpSw, "équipe 50%_"), "00g3")
-	searchIDs(t, s, "name sw a wildcard alone", cmp(store.GroupFieldName, store.OpSw, "%"))
-	searchIDs(t, s, "name eq", cmp(store.GroupFieldName, store.OpEq, "EVERYONE"), "00g4")
-	searchIDs(t, s, "description eq", cmp(store.GroupFieldDescription, store.OpEq, "All users"), "00g4")
-	searchIDs(t, s, "description sw, case-sensitively", cmp(store.GroupFieldDescription, store.OpSw, "group "))
-	searchIDs(t, s, "description sw", cmp(store.GroupFieldDescription, store.OpSw, "Group "), "00g1", "00g2", "00g3")
-	searchIDs(t, s, "name sw the empty string", cmp(store.GroupFieldName, store.OpSw, ""), "00g1", "00g2", "00g3", "00g4")
+	groupSearchIDs(t, s, "zero", store.GroupCond{}, "00g1", "00g2", "00g3", "00g4")
+	groupSearchIDs(t, s, "type eq BUILT_IN", gcmp(store.GroupFieldType, store.OpEq, store.GroupBuiltIn), "00g4")
+	groupSearchIDs(t, s, "type eq OKTA_GROUP", gcmp(store.GroupFieldType, store.OpEq, store.GroupOkta), "00g1", "00g2", "00g3")
+	groupSearchIDs(t, s, "type eq of another case", gcmp(store.GroupFieldType, store.OpEq, "built_in"))
+	groupSearchIDs(t, s, "id eq", gcmp(store.GroupFieldID, store.OpEq, "00g2"), "00g2")
+	groupSearchIDs(t, s, "name sw, case-insensitively", gcmp(store.GroupFieldName, store.OpSw, "ADMINS"), "00g1", "00g2")
+	groupSearchIDs(t, s, "name sw a whole name", gcmp(store.GroupFieldName, store.OpSw, "admins-eu"), "00g1")
+	groupSearchIDs(t, s, "name sw longer than any name", gcmp(store.GroupFieldName, store.OpSw, "admins-eu-west"))
+	groupSearchIDs(t, s, "name sw with LIKE's wildcards, literally", gcmp(store.GroupFieldName, store.OpSw, "équipe 50%_"), "00g3")
+	groupSearchIDs(t, s, "name sw a wildcard alone", gcmp(store.GroupFieldName, store.OpSw, "%"))
+	groupSearchIDs(t, s, "name eq", gcmp(store.GroupFieldName, store.OpEq, "EVERYONE"), "00g4")
+	groupSearchIDs(t, s, "description eq", gcmp(store.GroupFieldDescription, store.OpEq, "All users"), "00g4")
+	groupSearchIDs(t, s, "description sw, case-sensitively", gcmp(store.GroupFieldDescription, store.OpSw, "group "))
+	groupSearchIDs(t, s, "description sw", gcmp(store.GroupFieldDescription, store.OpSw, "Group "), "00g1", "00g2", "00g3")
+	groupSearchIDs(t, s, "name sw the empty string", gcmp(store.GroupFieldName, store.OpSw, ""), "00g1", "00g2", "00g3", "00g4")
 
-	searchIDs(t, s, "lastUpdated gt", cmpTime(store.GroupFieldLastUpdated, store.OpGt, t0.Add(time.Hour)), "00g2")
-	searchIDs(t, s, "lastUpdated ge", cmpTime(store.GroupFieldLastUpdated, store.OpGe, t0.Add(time.Hour)), "00g1", "00g2", "00g3")
-	searchIDs(t, s, "lastUpdated lt", cmpTime(store.GroupFieldLastUpdated, store.OpLt, t0.Add(time.Hour)), "00g4")
-	searchIDs(t, s, "lastUpdated le", cmpTime(store.GroupFieldLastUpdated, store.OpLe, t0.Add(time.Hour)), "00g1", "00g3", "00g4")
-	searchIDs(t, s, "lastUpdated eq, to the millisecond", cmpTime(store.GroupFieldLastUpdated, store.OpEq, t0.Add(5*time.Hour)), "00g2")
-	searchIDs(t, s, "lastMembershipUpdated lt", cmpTime(store.GroupFieldLastMembershipUpdated, store.OpLt, t0), "00g4")
-	searchIDs(t, s, "lastMembershipUpdated gt", cmpTime(store.GroupFieldLastMembershipUpdated, store.OpGt, t0.Add(time.Hour)), "00g1", "00g3")
-	searchIDs(t, s, "created lt", cmpTime(store.GroupFieldCreated, store.OpLt, t0), "00g4")
+	groupSearchIDs(t, s, "lastUpdated gt", gcmpTime(store.GroupFieldLastUpdated, store.OpGt, t0.Add(time.Hour)), "00g2")
+	groupSearchIDs(t, s, "lastUpdated ge", gcmpTime(store.GroupFieldLastUpdated, store.OpGe, t0.Add(time.Hour)), "00g1", "00g2", "00g3")
+	groupSearchIDs(t, s, "lastUpdated lt", gcmpTime(store.GroupFieldLastUpdated, store.OpLt, t0.Add(time.Hour)), "00g4")
+	groupSearchIDs(t, s, "lastUpdated le", gcmpTime(store.GroupFieldLastUpdated, store.OpLe, t0.Add(time.Hour)), "00g1", "00g3", "00g4")
+	groupSearchIDs(t, s, "lastUpdated eq, to the millisecond", gcmpTime(store.GroupFieldLastUpdated, store.OpEq, t0.Add(5*time.Hour)), "00g2")
+	groupSearchIDs(t, s, "lastMembershipUpdated lt", gcmpTime(store.GroupFieldLastMembershipUpdated, store.OpLt, t0), "00g4")
+	groupSearchIDs(t, s, "lastMembershipUpdated gt", gcmpTime(store.GroupFieldLastMembershipUpdated, store.OpGt, t0.Add(time.Hour)), "00g1", "00g3")
+	groupSearchIDs(t, s, "created lt", gcmpTime(store.GroupFieldCreated, store.OpLt, t0), "00g4")
 
 	and := store.GroupCond{Op: store.OpAnd, Args: []store.GroupCond{
-		cmp(store.GroupFieldType, store.OpEq, store.GroupOkta),
-		cmpTime(store.GroupFieldLastUpdated, store.OpLe, t0.Add(time.Hour)),
+		gcmp(store.GroupFieldType, store.OpEq, store.GroupOkta),
+		gcmpTime(store.GroupFieldLastUpdated, store.OpLe, t0.Add(time.Hour)),
 	}}
-	searchIDs(t, s, "and", and, "00g1", "00g3")
+	groupSearchIDs(t, s, "and", and, "00g1", "00g3")
 	or := store.GroupCond{Op: store.OpOr, Args: []store.GroupCond{
-		cmp(store.GroupFieldID, store.OpEq, "00g4"),
+		gcmp(store.GroupFieldID, store.OpEq, "00g4"),
 		and,
 	}}
-	searchIDs(t, s, "or over and", or, "00g1", "00g3", "00g4")
+	groupSearchIDs(t, s, "or over and", or, "00g1", "00g3", "00g4")
 	// An injection attempt is a value like any other.
-	searchIDs(t, s, "a quote in a value", cmp(store.GroupFieldName, store.OpEq, "x' OR '1'='1"))
+	groupSearchIDs(t, s, "a quote in a value", gcmp(store.GroupFieldName, store.OpEq, "x' OR '1'='1"))
 }
 
 func testGroupSearchPaging(t *testing.T, s store.Store) {
@@ -158,21 +158,21 @@ func testGroupSearchPaging(t *testing.T, s store.Store) {
 		createGroups(t, s, fullGroup(id, "Group "+id))
 	}
 	checkPaging(t, func(p store.Page) ([]store.Group, error) {
-		return s.SearchGroups(ctx(t), cmp(store.GroupFieldName, store.OpSw, "group"), p)
+		return s.SearchGroups(ctx(t), gcmp(store.GroupFieldName, store.OpSw, "group"), p)
 	})
 }
 
 func testGroupSearchBad(t *testing.T, s store.Store) {
 	createGroups(t, s, fullGroup("00g1", "Admins"))
-	deep := cmp(store.GroupFieldID, store.OpEq, "00g1")
+	deep := gcmp(store.GroupFieldID, store.OpEq, "00g1")
 	for range store.MaxCondDepth + 2 {
 		deep = store.GroupCond{Op: store.OpAnd, Args: []store.GroupCond{deep}}
 	}
 	for what, c := range map[string]store.GroupCond{
-		"an unknown field":         cmp("password", store.OpEq, "x"),
-		"an unknown operator":      cmp(store.GroupFieldID, "ne", "x"),
-		"gt on a text field":       cmp(store.GroupFieldName, store.OpGt, "a"),
-		"sw on a time field":       cmpTime(store.GroupFieldLastUpdated, store.OpSw, t0),
+		"an unknown field":         gcmp("password", store.OpEq, "x"),
+		"an unknown operator":      gcmp(store.GroupFieldID, "ne", "x"),
+		"gt on a text field":       gcmp(store.GroupFieldName, store.OpGt, "a"),
+		"sw on a time field":       gcmpTime(store.GroupFieldLastUpdated, store.OpSw, t0),
 		"and of nothing":           {Op: store.OpAnd},
 		"an empty operand of or":   {Op: store.OpOr, Args: []store.GroupCond{{}}},
 		"nesting past the bound":   deep,
