@@ -164,8 +164,8 @@ func (a *API) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// listGroupUsers lists a group's members in Okta's user shape, paged by
-// user id; the members of Everyone are every user.
+// listGroupUsers lists a group's members in Okta's user shape (users.go),
+// paged by user id; the members of Everyone are every user.
 func (a *API) listGroupUsers(w http.ResponseWriter, r *http.Request) error {
 	g, err := a.group(r)
 	if err != nil {
@@ -200,9 +200,9 @@ func (a *API) listGroupUsers(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	users, next := page(users, limit, func(u store.User) string { return u.ID })
-	out := make([]groupUserJSON, len(users))
+	out := make([]userJSON, len(users))
 	for i, u := range users {
-		out[i] = a.groupUserJSON(u)
+		out[i] = a.userJSON(u) // as GET /users lists them
 	}
 	a.setPageLinks(w, r, next)
 	writeJSON(w, http.StatusOK, out)

@@ -21,17 +21,6 @@ func (a *API) groupJSON(g store.Group) groupJSON {
 	}}
 }
 
-// groupUserJSON is a member as GET /groups/{id}/users lists it: Okta's
-// user object with its self link.
-type groupUserJSON struct {
-	oktaapi.User
-	Links Links `json:"_links"`
-}
-
-func (a *API) groupUserJSON(u store.User) groupUserJSON {
-	return groupUserJSON{User: oktaapi.FromUser(u), Links: a.self("users", u.ID)}
-}
-
 // groupAppJSON is an app as GET /groups/{id}/apps lists it: Okta's
 // application object with its self link; the secret is never shown.
 type groupAppJSON struct {
