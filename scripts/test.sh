@@ -102,7 +102,7 @@ trap 'rm -rf "$fuzzdir"' EXIT
 # driver among it) are fuzzed only with FUZZ_ALL=1: instrumenting all of
 # it for fuzzing costs about two minutes from a cold cache, and their seed
 # corpora run with the tests above anyway.
-heavy=" internal/e2e internal/guard "
+heavy=" internal/e2e internal/guard internal/mgmtapi "
 for pkg in $(git grep -l '^func Fuzz' -- '*_test.go' | xargs -n1 dirname | sort -u); do
 	if [ "${FUZZ_ALL:-}" != 1 ] && [[ "$heavy" == *" $pkg "* ]]; then
 		echo "-- $pkg: seed corpus only (FUZZ_ALL=1 fuzzes it)"

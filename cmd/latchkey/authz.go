@@ -550,9 +550,9 @@ func newGroupsCmd(g *globals) *cobra.Command {
 						return err
 					}
 					if add {
-						return a.Store.AddGroupMember(cmd.Context(), gids[0], uids[0])
+						return a.Provision.AddGroupMember(cmd.Context(), gids[0], uids[0])
 					}
-					return a.Store.RemoveGroupMember(cmd.Context(), gids[0], uids[0])
+					return a.Provision.RemoveGroupMember(cmd.Context(), gids[0], uids[0])
 				})
 			},
 		}
@@ -563,6 +563,7 @@ func newGroupsCmd(g *globals) *cobra.Command {
 		return c
 	}
 	cmd.AddCommand(create, list, member("add-user", "Add a user to a group", true), member("remove-user", "Remove a user from a group", false))
+	cmd.AddCommand(newGroupsEditCmds(g)...)
 	return cmd
 }
 

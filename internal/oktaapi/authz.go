@@ -262,14 +262,19 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-// Group is Okta's group object.
+// Group is Okta's group object (without _links, which need the org URL).
 type Group struct {
-	ID          string       `json:"id"`
-	Type        string       `json:"type"`
-	Created     time.Time    `json:"created"`
-	LastUpdated time.Time    `json:"lastUpdated"`
-	Profile     GroupProfile `json:"profile"`
+	ID                    string       `json:"id"`
+	Created               time.Time    `json:"created"`
+	LastUpdated           time.Time    `json:"lastUpdated"`
+	LastMembershipUpdated time.Time    `json:"lastMembershipUpdated"`
+	ObjectClass           []string     `json:"objectClass"`
+	Type                  string       `json:"type"`
+	Profile               GroupProfile `json:"profile"`
 }
+
+// GroupObjectClass is the objectClass of Okta's user groups.
+const GroupObjectClass = "okta:user_group"
 
 // GroupProfile is a group's name and description.
 type GroupProfile struct {
@@ -279,5 +284,11 @@ type GroupProfile struct {
 
 // FromGroup renders a group.
 func FromGroup(g store.Group) Group {
-	return Group{ID: g.ID, Type: g.Type, Created: g.CreatedAt.UTC(), LastUpdated: g.UpdatedAt.UTC(), Profile: GroupProfile{Name: g.Name, Description: g.Description}}
+	members := g.MembershipUpdatedAt
+	if members.IsZero() { // a group stored before the time was kept
+		members = g.UpdatedAt
+	}
+	ms := func(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) } // as stored
+	return Group{ID: g.ID, Created: ms(g.CreatedAt), LastUpdated: ms(g.UpdatedAt), LastMembershipUpdated: ms(members),
+		ObjectClass: []string{GroupObjectClass}, Type: g.Type, Profile: GroupProfile{Name: g.Name, Description: g.Description}}
 }

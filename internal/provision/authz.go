@@ -96,7 +96,7 @@ func (s *Service) EnsureEveryone(ctx context.Context) (store.Group, error) {
 	}
 	now := s.now()
 	g = store.Group{ID: ids.New(ids.Group), Name: store.EveryoneGroupName, Description: "All users in your organization",
-		Type: store.GroupBuiltIn, CreatedAt: now, UpdatedAt: now}
+		Type: store.GroupBuiltIn, CreatedAt: now, UpdatedAt: now, MembershipUpdatedAt: now}
 	if err := s.Store.CreateGroup(ctx, g); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			// Another instance created it first.
@@ -460,7 +460,8 @@ func (s *Service) CreateGroup(ctx context.Context, name, description string) (st
 		return store.Group{}, err
 	}
 	now := s.now()
-	g := store.Group{ID: ids.New(ids.Group), Name: strings.TrimSpace(name), Description: description, Type: store.GroupOkta, CreatedAt: now, UpdatedAt: now}
+	g := store.Group{ID: ids.New(ids.Group), Name: strings.TrimSpace(name), Description: description, Type: store.GroupOkta,
+		CreatedAt: now, UpdatedAt: now, MembershipUpdatedAt: now}
 	if err := s.Store.CreateGroup(ctx, g); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return store.Group{}, fmt.Errorf("%w: a group named %q already exists", store.ErrConflict, name)

@@ -22,7 +22,10 @@ type Group struct {
 	Description string
 	Type        string // GroupOkta or GroupBuiltIn
 	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	UpdatedAt   time.Time // when the name or description last changed
+	// MembershipUpdatedAt is when a member was last added or removed
+	// (Okta's lastMembershipUpdated).
+	MembershipUpdatedAt time.Time
 }
 
 // Directory stores groups, memberships, and which users and groups are
@@ -36,6 +39,17 @@ type Directory interface {
 	// GetGroupByName finds a group by name, case-insensitively.
 	GetGroupByName(ctx context.Context, name string) (Group, error)
 	ListGroups(ctx context.Context, p Page) ([]Group, error)
+	// SearchGroups lists, ordered and paged like ListGroups, the groups
+	// where holds (every group for the zero GroupCond). A condition it
+	// cannot evaluate (an unknown field or operator, a time operator on a
+	// text field, nesting deeper than MaxCondDepth) is an error; callers
+	// check what they accept from outside before.
+	SearchGroups(ctx context.Context, where GroupCond, p Page) ([]Group, error)
+	// UpdateGroup changes a group by a read-modify-write closure run in
+	// one transaction; the id cannot change. ErrNotFound if it is missing,
+	// ErrConflict if the new name is another group's (case-insensitively).
+	// It returns the group as stored.
+	UpdateGroup(ctx context.Context, id string, fn func(Group) (Group, error)) (Group, error)
 	// DeleteGroup removes a group, its memberships and its assignments;
 	// ErrNotFound if it is missing, ErrConflict for a GroupBuiltIn group.
 	DeleteGroup(ctx context.Context, id string) error
@@ -61,4 +75,37 @@ type Directory interface {
 	// ListClientAssignments returns the user and group ids assigned to the
 	// client, ordered.
 	ListClientAssignments(ctx context.Context, clientID string) ([]string, error)
+	// ListPrincipalClients is the reverse: the ids of the clients a user
+	// or group (by id) is directly assigned to, ordered.
+	ListPrincipalClients(ctx context.Context, principalID string) ([]string, error)
+}
+
+// MaxCondDepth bounds the nesting of a GroupCond.
+const MaxCondDepth = 16
+
+// GroupField is a field of a group that a GroupCond compares.
+type GroupField string
+
+// The fields SearchGroups compares, named as in Okta's group object.
+const (
+	GroupFieldID                    GroupField = "id"
+	GroupFieldType                  GroupField = "type"
+	GroupFieldName                  GroupField = "profile.name" // compared case-insensitively
+	GroupFieldDescription           GroupField = "profile.description"
+	GroupFieldCreated               GroupField = "created"
+	GroupFieldLastUpdated           GroupField = "lastUpdated"
+	GroupFieldLastMembershipUpdated GroupField = "lastMembershipUpdated"
+)
+
+// GroupCond is a condition on groups: a comparison (Field Op Value, or
+// Field Op Time for the time fields) or a connective (OpAnd, OpOr) over
+// Args. Its operators are a UserExpr's: OpEq and OpSw (text fields), OpEq,
+// OpGt, OpGe, OpLt and OpLe (times). The zero GroupCond holds for every
+// group.
+type GroupCond struct {
+	Op    string
+	Field GroupField
+	Value string
+	Time  time.Time
+	Args  []GroupCond
 }

@@ -24,11 +24,26 @@ type EventFilter struct {
 	UserID string
 	// EventType, when set, keeps the events of this type.
 	EventType string
-	Since     time.Time // zero: no lower bound
-	Until     time.Time // zero: no upper bound
+	// ActorID, when set, keeps the events of this actor.
+	ActorID string
+	// TargetID, when set, keeps the events with this target.
+	TargetID string
+	// After, when set, keeps the events that list after this position in
+	// the order asked (Okta's after cursor): past the event After.ID if it
+	// is still stored at After.Published, else past After.Published.
+	After EventPosition
+	Since time.Time // zero: no lower bound
+	Until time.Time // zero: no upper bound
 	// Limit <= 0 means DefaultEventLimit.
 	Limit      int
 	Descending bool
+}
+
+// EventPosition is where an event lists: its published time and its id.
+// The zero EventPosition is none.
+type EventPosition struct {
+	Published time.Time
+	ID        string
 }
 
 // DefaultEventLimit is the number of events a list returns when the filter

@@ -404,6 +404,10 @@ var writes = map[string]struct {
 	"CreateGroup": {cache.KindDirectory, func(ctx context.Context, s store.Store) error {
 		return s.CreateGroup(ctx, store.Group{ID: "00g9", Name: "g"})
 	}},
+	"UpdateGroup": {cache.KindDirectory, func(ctx context.Context, s store.Store) error {
+		_, err := s.UpdateGroup(ctx, "00g9", func(g store.Group) (store.Group, error) { return g, nil })
+		return err
+	}},
 	"DeleteGroup":       {cache.KindDirectory, func(ctx context.Context, s store.Store) error { return s.DeleteGroup(ctx, "00g9") }},
 	"AddGroupMember":    {cache.KindDirectory, func(ctx context.Context, s store.Store) error { return s.AddGroupMember(ctx, "00g9", "00u9") }},
 	"RemoveGroupMember": {cache.KindDirectory, func(ctx context.Context, s store.Store) error { return s.RemoveGroupMember(ctx, "00g9", "00u9") }},
@@ -435,6 +439,9 @@ var passThrough = []string{"Ping", "Close",
 	"CreateKey", "ListKeys", "UpdateKeys", "DeleteKey",
 	"CreateRefreshToken", "GetRefreshToken", "UseRefreshToken", "RevokeFamily", "RecordToken", "GetTokenRecord", "UseOnce", "DeleteExpired",
 	"ListGroups", "ListGroupMembers",
+	// The management API's group searches and reverse assignment lookup:
+	// never on the hot path.
+	"SearchGroups", "ListPrincipalClients",
 	"UpdateLoginCounters", "GetLoginCounters", "ListLoginCounters", "ResetLoginCounters", "DeleteStaleLoginCounters",
 	"AppendEvents", "ListEvents", "DeleteEventsBefore", "GetMeta", "InitMeta",
 	// store.Export: whole-store reads of kinds the cache does not keep

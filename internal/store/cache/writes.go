@@ -96,6 +96,13 @@ func (s *Store) CreateGroup(ctx context.Context, g store.Group) error {
 	return s.Store.CreateGroup(ctx, g)
 }
 
+// UpdateGroup implements store.Store. A renamed group changes what group
+// claims and rules see, so every cached group read goes.
+func (s *Store) UpdateGroup(ctx context.Context, id string, fn func(store.Group) (store.Group, error)) (store.Group, error) {
+	defer s.changed(ctx, KindDirectory)
+	return s.Store.UpdateGroup(ctx, id, fn)
+}
+
 // DeleteGroup implements store.Store.
 func (s *Store) DeleteGroup(ctx context.Context, id string) error {
 	defer s.changed(ctx, KindDirectory)

@@ -9,13 +9,13 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-const groupCols = `id, name, description, type, created_at, updated_at`
+const groupCols = `id, name, description, type, created_at, updated_at, membership_updated_at`
 
 func scanGroup(sc scanner) (store.Group, error) {
 	var g store.Group
-	var created, updated int64
-	err := sc.Scan(&g.ID, &g.Name, &g.Description, &g.Type, &created, &updated)
-	g.CreatedAt, g.UpdatedAt = fromMillis(created), fromMillis(updated)
+	var created, updated, members int64
+	err := sc.Scan(&g.ID, &g.Name, &g.Description, &g.Type, &created, &updated, &members)
+	g.CreatedAt, g.UpdatedAt, g.MembershipUpdatedAt = fromMillis(created), fromMillis(updated), fromMillis(members)
 	return g, err
 }
 
@@ -29,8 +29,8 @@ func (s *Store) CreateGroup(ctx context.Context, g store.Group) error {
 		return err
 	}
 	_, err := s.write.ExecContext(ctx,
-		`INSERT INTO user_groups (`+groupCols+`, name_key) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		g.ID, g.Name, g.Description, g.Type, millis(g.CreatedAt), millis(g.UpdatedAt), nameKey(g.Name))
+		`INSERT INTO user_groups (`+groupCols+`, name_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		g.ID, g.Name, g.Description, g.Type, millis(g.CreatedAt), millis(g.UpdatedAt), millis(g.MembershipUpdatedAt), nameKey(g.Name))
 	if err != nil {
 		return s.execErr(op, err)
 	}
@@ -171,7 +171,7 @@ func (s *Store) ListGroupMembers(ctx context.Context, groupID string, p store.Pa
 
 // userGroupsSQL is a hot-path read: a user's groups, in one query, for
 // policy rules and group claims.
-const userGroupsSQL = `SELECT g.id, g.name, g.description, g.type, g.created_at, g.updated_at
+const userGroupsSQL = `SELECT g.id, g.name, g.description, g.type, g.created_at, g.updated_at, g.membership_updated_at
 		 FROM group_members m JOIN user_groups g ON g.id = m.group_id
 		 WHERE m.user_id = $1 ORDER BY g.id`
 

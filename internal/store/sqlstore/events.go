@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -81,6 +83,19 @@ func (s *Store) ListEvents(ctx context.Context, f store.EventFilter) ([]store.St
 	if f.EventType != "" {
 		where = append(where, `event_type = `+arg(f.EventType))
 	}
+	if f.ActorID != "" {
+		where = append(where, `actor_id = `+arg(f.ActorID))
+	}
+	if f.TargetID != "" {
+		where = append(where, `id IN (SELECT event_id FROM event_targets WHERE target_id = `+arg(f.TargetID)+`)`)
+	}
+	if f.After != (store.EventPosition{}) {
+		cond, err := s.afterEvent(ctx, f.After, f.Descending, arg)
+		if err != nil {
+			return nil, s.errf("%s: %w", op, err)
+		}
+		where = append(where, cond)
+	}
 	if !f.Since.IsZero() {
 		where = append(where, `published >= `+arg(millis(f.Since)))
 	}
@@ -109,6 +124,28 @@ func (s *Store) ListEvents(ctx context.Context, f store.EventFilter) ([]store.St
 		return nil, s.errf("%s: %w", op, err)
 	}
 	return events, nil
+}
+
+// afterEvent is the condition that keeps the events listed after pos:
+// later (or, descending, earlier) in (published, seq, id). The event's seq
+// is read first; an event no longer stored (retention) keeps the events
+// strictly after its published time.
+func (s *Store) afterEvent(ctx context.Context, pos store.EventPosition, desc bool, arg func(any) string) (string, error) {
+	seq := int64(math.MaxInt64)
+	if desc {
+		seq = -1
+	}
+	err := s.read.QueryRowContext(ctx, `SELECT seq FROM events WHERE id = $1 AND published = $2`, pos.ID, millis(pos.Published)).Scan(&seq)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	cmp := ">"
+	if desc {
+		cmp = "<"
+	}
+	p, q, id := arg(millis(pos.Published)), arg(seq), arg(pos.ID)
+	return `(published ` + cmp + ` ` + p + ` OR (published = ` + p + ` AND (seq ` + cmp + ` ` + q +
+		` OR (seq = ` + q + ` AND id ` + cmp + ` ` + id + `))))`, nil
 }
 
 // eventTargets fills in the target ids of events in one query.

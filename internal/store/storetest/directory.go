@@ -20,11 +20,17 @@ var directoryTests = []test{
 	{"ClientAssignments", testClientAssignments},
 	{"DeleteGroup", testGroupDelete},
 	{"BuiltInGroup", testGroupBuiltIn},
+	{"UpdateGroup", testGroupUpdate},
+	{"UpdateGroupConflicts", testGroupUpdateConflict},
+	{"SearchGroups", testGroupSearch},
+	{"SearchGroupsPaging", testGroupSearchPaging},
+	{"SearchGroupsRefusesBadConditions", testGroupSearchBad},
+	{"ListPrincipalClients", testPrincipalClients},
 }
 
 func fullGroup(id, name string) store.Group {
 	return store.Group{ID: id, Name: name, Description: "Group " + name, Type: store.GroupOkta,
-		CreatedAt: t0, UpdatedAt: t0.Add(time.Hour)}
+		CreatedAt: t0, UpdatedAt: t0.Add(time.Hour), MembershipUpdatedAt: t0.Add(2 * time.Hour)}
 }
 
 func createGroups(t *testing.T, s store.Store, groups ...store.Group) {

@@ -16,6 +16,8 @@ var eventTests = []test{
 	{"ListOrderAndLimit", testEventOrder},
 	{"ListFilters", testEventFilters},
 	{"DeleteBefore", testEventDeleteBefore},
+	{"ListByActorAndTarget", testEventActorTarget},
+	{"ListAfter", testEventAfter},
 }
 
 // newEvent returns an event published at t0 plus offset; its JSON names
@@ -167,5 +169,83 @@ func testEventDeleteBefore(t *testing.T, s store.Store) {
 	appendEvents(t, s, newEvent("ev-old", -48*time.Hour, "x", "00u1", "0oa1"))
 	if got := eventIDs(listEvents(t, s, store.EventFilter{UserID: "0oa1"})); got != "ev-old ev-edge ev-new" {
 		t.Errorf("re-appended: %s", got)
+	}
+}
+
+func testEventActorTarget(t *testing.T, s store.Store) {
+	appendEvents(t, s,
+		newEvent("ev-1", 0, "user.session.start", "00u1", "0oa1"),
+		newEvent("ev-2", time.Minute, "app.oauth2.as.token.grant.access_token", "0oa1", "00u1", "AT.1"),
+		newEvent("ev-3", 2*time.Minute, "user.account.lock", "00u2", "00u2"),
+	)
+	cases := []struct {
+		f    store.EventFilter
+		want string
+	}{
+		{store.EventFilter{ActorID: "00u1"}, "ev-1"}, // not as a target
+		{store.EventFilter{ActorID: "0oa1"}, "ev-2"},
+		{store.EventFilter{TargetID: "00u1"}, "ev-2"}, // not as the actor
+		{store.EventFilter{TargetID: "00u2"}, "ev-3"},
+		{store.EventFilter{TargetID: "AT.1", ActorID: "0oa1"}, "ev-2"},
+		{store.EventFilter{TargetID: "AT.1", ActorID: "00u1"}, ""},
+		{store.EventFilter{ActorID: "00u2", TargetID: "00u2", EventType: "user.account.lock"}, "ev-3"},
+		{store.EventFilter{ActorID: "' OR 1=1 --"}, ""},
+	}
+	for _, c := range cases {
+		if got := eventIDs(listEvents(t, s, c.f)); got != c.want {
+			t.Errorf("ListEvents %+v: got %q, want %q", c.f, got, c.want)
+		}
+	}
+}
+
+// testEventAfter: paging by the position of the last event read walks
+// every event once, in either order, events of one instant included; a
+// position whose event is gone continues after its time.
+func testEventAfter(t *testing.T, s store.Store) {
+	appendEvents(t, s,
+		newEvent("ev-c", time.Second, "x", "a"),
+		newEvent("ev-b", 0, "x", "a"),
+		newEvent("ev-z", 0, "x", "a"),
+	)
+	appendEvents(t, s,
+		newEvent("ev-a", 0, "x", "a"),
+		newEvent("ev-d", 2*time.Second, "x", "a"),
+		newEvent("ev-e", 2*time.Second, "y", "b"),
+	)
+	walk := func(f store.EventFilter) string {
+		var all []store.StoredEvent
+		for range 10 {
+			page := listEvents(t, s, f)
+			all = append(all, page...)
+			if len(page) < f.Limit {
+				break
+			}
+			last := page[len(page)-1]
+			f.After = store.EventPosition{Published: last.Published, ID: last.ID}
+		}
+		return eventIDs(all)
+	}
+	for _, limit := range []int{1, 2, 4} {
+		if got := walk(store.EventFilter{Limit: limit}); got != "ev-b ev-z ev-a ev-c ev-d ev-e" {
+			t.Errorf("ascending, by %d: %s", limit, got)
+		}
+		if got := walk(store.EventFilter{Limit: limit, Descending: true}); got != "ev-e ev-d ev-c ev-a ev-z ev-b" {
+			t.Errorf("descending, by %d: %s", limit, got)
+		}
+		if got := walk(store.EventFilter{Limit: limit, EventType: "x"}); got != "ev-b ev-z ev-a ev-c ev-d" {
+			t.Errorf("of one type, by %d: %s", limit, got)
+		}
+	}
+	gone := store.EventPosition{Published: t0, ID: "ev-deleted"}
+	if got := eventIDs(listEvents(t, s, store.EventFilter{After: gone})); got != "ev-c ev-d ev-e" {
+		t.Errorf("after an event no longer stored: %s", got)
+	}
+	if got := eventIDs(listEvents(t, s, store.EventFilter{After: gone, Descending: true})); got != "" {
+		t.Errorf("descending after an event no longer stored: %q", got)
+	}
+	// The position's time must be the event's: an id alone does not move it.
+	moved := store.EventPosition{Published: t0.Add(time.Second), ID: "ev-z"}
+	if got := eventIDs(listEvents(t, s, store.EventFilter{After: moved})); got != "ev-d ev-e" {
+		t.Errorf("after a position whose time is not its event's: %s", got)
 	}
 }
