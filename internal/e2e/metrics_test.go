@@ -206,3 +206,28 @@ func TestMetricsListener(t *testing.T) {
 		}
 	})
 }
+
+// TestMetricsCountRateLimitRefusals: every 429 of a rate limit is counted
+// under its limit.
+func TestMetricsCountRateLimitRefusals(t *testing.T) {
+	t.Parallel()
+	e := newEnvConfig(t, func(c *config.Config) {
+		c.LoginProtection.RateLimits.Username = config.RateLimit{Requests: 1, Window: config.Duration{Duration: time.Hour}}
+	}, app.Options{}, nil)
+	var codes []int
+	for range 3 {
+		codes = append(codes, e.login(e.username, e.password, nil).status)
+	}
+	if codes[0] != 200 || codes[1] != 429 || codes[2] != 429 {
+		t.Fatalf("statuses %v", codes)
+	}
+	mf := scrape(t, e.srv.URL+"/metrics")
+	for _, c := range []struct {
+		labels []string
+		want   float64
+	}{{[]string{"limit", "username"}, 2}, {[]string{"limit", "source"}, 0}, {[]string{"limit", "client"}, 0}} {
+		if got := value(mf, "latchkey_rate_limit_refusals_total", c.labels...); got != c.want {
+			t.Errorf("refusals%v = %v, want %v", c.labels, got, c.want)
+		}
+	}
+}
