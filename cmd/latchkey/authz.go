@@ -91,6 +91,7 @@ before it issues tokens.`,
 	}
 	list.Flags().BoolVar(&listJSON, "json", false, "print a JSON array in Okta's shape")
 	cmd.AddCommand(create, list)
+	cmd.AddCommand(newAuthServerRefCmds(g)...)
 	return cmd
 }
 
@@ -98,11 +99,14 @@ func newScopesCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "scopes", Short: "Manage the custom scopes of an authorization server", Args: cobra.NoArgs}
 	var in provision.ScopeInput
 	create := &cobra.Command{
-		Use:   "create --authserver ID --name NAME [--description D] [--default] [--publish]",
+		Use:   "create --authserver ID|NAME --name NAME [--description D] [--default] [--publish]",
 		Short: "Create or replace a custom scope",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withApp(cmd, func(a *app.App) error {
+				if err := resolveServer(cmd.Context(), a, &in.AuthServerID); err != nil {
+					return err
+				}
 				s, err := a.Provision.PutScope(cmd.Context(), in)
 				if err != nil {
 					return err
@@ -113,7 +117,7 @@ func newScopesCmd(g *globals) *cobra.Command {
 		},
 	}
 	f := create.Flags()
-	f.StringVar(&in.AuthServerID, "authserver", "default", "authorization server id")
+	f.StringVar(&in.AuthServerID, "authserver", "default", serverFlagHelp)
 	f.StringVar(&in.Name, "name", "", "the scope, e.g. invoices:read (required)")
 	f.StringVar(&in.Description, "description", "", "what the scope grants")
 	f.BoolVar(&in.Default, "default", false, "grant it when a request asks for no scope")
@@ -123,16 +127,15 @@ func newScopesCmd(g *globals) *cobra.Command {
 	var server string
 	var asJSON bool
 	list := &cobra.Command{
-		Use:   "list [--authserver ID] [--json]",
+		Use:   "list [--authserver ID|NAME] [--json]",
 		Short: "List the scopes of an authorization server, system scopes included",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withApp(cmd, func(a *app.App) error {
-				srv, err := a.Policy.Server(cmd.Context(), serverPath(server))
-				if err != nil {
+				if err := resolveServer(cmd.Context(), a, &server); err != nil {
 					return err
 				}
-				scopes, err := a.Policy.Scopes(cmd.Context(), srv)
+				scopes, err := serverScopes(cmd.Context(), a, server)
 				if err != nil {
 					return err
 				}
@@ -152,21 +155,24 @@ func newScopesCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	list.Flags().StringVar(&server, "authserver", "default", "authorization server id")
+	list.Flags().StringVar(&server, "authserver", "default", serverFlagHelp)
 	list.Flags().BoolVar(&asJSON, "json", false, "print a JSON array in Okta's shape")
 
 	var delServer, delName string
 	del := &cobra.Command{
-		Use:   "delete --authserver ID --name NAME",
+		Use:   "delete --authserver ID|NAME --name NAME",
 		Short: "Delete a custom scope",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withApp(cmd, func(a *app.App) error {
-				return a.Store.DeleteScope(cmd.Context(), delServer, delName)
+				if err := resolveServer(cmd.Context(), a, &delServer); err != nil {
+					return err
+				}
+				return a.Provision.DeleteScope(cmd.Context(), delServer, delName)
 			})
 		},
 	}
-	del.Flags().StringVar(&delServer, "authserver", "default", "authorization server id")
+	del.Flags().StringVar(&delServer, "authserver", "default", serverFlagHelp)
 	del.Flags().StringVar(&delName, "name", "", "the scope (required)")
 	_ = del.MarkFlagRequired("name")
 	cmd.AddCommand(create, list, del)
@@ -185,7 +191,7 @@ func newClaimsCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "claims", Short: "Manage the custom claims of an authorization server", Args: cobra.NoArgs}
 	var in provision.ClaimInput
 	create := &cobra.Command{
-		Use:   "create --authserver ID --name NAME --type RESOURCE|IDENTITY --value V [--value-type EXPRESSION|GROUPS] [--group-filter TYPE] [--scopes a,b] [--always]",
+		Use:   "create --authserver ID|NAME --name NAME --type RESOURCE|IDENTITY --value V [--value-type EXPRESSION|GROUPS] [--group-filter TYPE] [--scopes a,b] [--always]",
 		Short: "Create a custom claim",
 		Long: `Create a custom claim. RESOURCE claims go into access tokens, IDENTITY
 claims into userinfo and, with --always, into ID tokens. The claim appears
@@ -199,6 +205,9 @@ user's matching group names.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withApp(cmd, func(a *app.App) error {
+				if err := resolveServer(cmd.Context(), a, &in.AuthServerID); err != nil {
+					return err
+				}
 				c, err := a.Provision.PutClaim(cmd.Context(), in)
 				if err != nil {
 					return err
@@ -209,7 +218,7 @@ user's matching group names.`,
 		},
 	}
 	f := create.Flags()
-	f.StringVar(&in.AuthServerID, "authserver", "default", "authorization server id")
+	f.StringVar(&in.AuthServerID, "authserver", "default", serverFlagHelp)
 	f.StringVar(&in.Name, "name", "", "the claim name (required)")
 	f.StringVar(&in.ClaimType, "type", "", "RESOURCE (access token) or IDENTITY (ID token, userinfo) (required)")
 	f.StringVar(&in.ValueType, "value-type", "EXPRESSION", "EXPRESSION or GROUPS")
@@ -223,11 +232,14 @@ user's matching group names.`,
 	var server string
 	var asJSON bool
 	list := &cobra.Command{
-		Use:   "list [--authserver ID] [--json]",
+		Use:   "list [--authserver ID|NAME] [--json]",
 		Short: "List the custom claims of an authorization server",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withApp(cmd, func(a *app.App) error {
+				if err := resolveServer(cmd.Context(), a, &server); err != nil {
+					return err
+				}
 				claims, err := a.Store.ListClaims(cmd.Context(), server)
 				if err != nil {
 					return err
@@ -248,19 +260,24 @@ user's matching group names.`,
 			})
 		},
 	}
-	list.Flags().StringVar(&server, "authserver", "default", "authorization server id")
+	list.Flags().StringVar(&server, "authserver", "default", serverFlagHelp)
 	list.Flags().BoolVar(&asJSON, "json", false, "print a JSON array in Okta's shape")
 
 	var delServer, delID string
 	del := &cobra.Command{
-		Use:   "delete --authserver ID --id CLAIM_ID",
+		Use:   "delete --authserver ID|NAME --id CLAIM_ID",
 		Short: "Delete a custom claim",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withApp(cmd, func(a *app.App) error { return a.Store.DeleteClaim(cmd.Context(), delServer, delID) })
+			return g.withApp(cmd, func(a *app.App) error {
+				if err := resolveServer(cmd.Context(), a, &delServer); err != nil {
+					return err
+				}
+				return a.Provision.DeleteClaim(cmd.Context(), delServer, delID)
+			})
 		},
 	}
-	del.Flags().StringVar(&delServer, "authserver", "default", "authorization server id")
+	del.Flags().StringVar(&delServer, "authserver", "default", serverFlagHelp)
 	del.Flags().StringVar(&delID, "id", "", "the claim id (required)")
 	_ = del.MarkFlagRequired("id")
 	cmd.AddCommand(create, list, del)
@@ -271,7 +288,7 @@ func newPoliciesCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "policies", Short: "Manage the access policies of an authorization server", Args: cobra.NoArgs}
 	var in provision.PolicyInput
 	create := &cobra.Command{
-		Use:   "create --authserver ID --name NAME [--clients ALL_CLIENTS|ID,...] [--priority N] [--description D]",
+		Use:   "create --authserver ID|NAME --name NAME [--clients ALL_CLIENTS|ID,...] [--priority N] [--description D]",
 		Short: "Create an access policy (which clients it governs)",
 		Long: `Create an access policy. Policies are evaluated by priority (1 first); the
 first ACTIVE policy whose clients include the requesting client decides,
@@ -279,6 +296,9 @@ through its first matching rule (latchkey rules create).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withApp(cmd, func(a *app.App) error {
+				if err := resolveServer(cmd.Context(), a, &in.AuthServerID); err != nil {
+					return err
+				}
 				p, err := a.Provision.CreatePolicy(cmd.Context(), in)
 				if err != nil {
 					return err
@@ -289,7 +309,7 @@ through its first matching rule (latchkey rules create).`,
 		},
 	}
 	f := create.Flags()
-	f.StringVar(&in.AuthServerID, "authserver", "default", "authorization server id")
+	f.StringVar(&in.AuthServerID, "authserver", "default", serverFlagHelp)
 	f.StringVar(&in.Name, "name", "", "the policy name (required)")
 	f.StringVar(&in.Description, "description", "", "a description")
 	f.IntVar(&in.Priority, "priority", 0, "evaluation order, 1 first (default: after the existing policies)")
@@ -299,11 +319,14 @@ through its first matching rule (latchkey rules create).`,
 	var server string
 	var asJSON bool
 	list := &cobra.Command{
-		Use:   "list [--authserver ID] [--json]",
+		Use:   "list [--authserver ID|NAME] [--json]",
 		Short: "List the access policies of an authorization server with their rules",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withApp(cmd, func(a *app.App) error {
+				if err := resolveServer(cmd.Context(), a, &server); err != nil {
+					return err
+				}
 				ps, err := a.Store.ListPolicies(cmd.Context(), server)
 				if err != nil {
 					return err
@@ -333,19 +356,24 @@ through its first matching rule (latchkey rules create).`,
 			})
 		},
 	}
-	list.Flags().StringVar(&server, "authserver", "default", "authorization server id")
+	list.Flags().StringVar(&server, "authserver", "default", serverFlagHelp)
 	list.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of policies (rules included)")
 
 	var delServer, delID string
 	del := &cobra.Command{
-		Use:   "delete --authserver ID --id POLICY_ID",
+		Use:   "delete --authserver ID|NAME --id POLICY_ID",
 		Short: "Delete an access policy and its rules",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withApp(cmd, func(a *app.App) error { return a.Store.DeletePolicy(cmd.Context(), delServer, delID) })
+			return g.withApp(cmd, func(a *app.App) error {
+				if err := resolveServer(cmd.Context(), a, &delServer); err != nil {
+					return err
+				}
+				return a.Provision.DeletePolicy(cmd.Context(), delServer, delID)
+			})
 		},
 	}
-	del.Flags().StringVar(&delServer, "authserver", "default", "authorization server id")
+	del.Flags().StringVar(&delServer, "authserver", "default", serverFlagHelp)
 	del.Flags().StringVar(&delID, "id", "", "the policy id (required)")
 	_ = del.MarkFlagRequired("id")
 	cmd.AddCommand(create, list, del)
@@ -357,7 +385,7 @@ func newRulesCmd(g *globals) *cobra.Command {
 	var in provision.RuleInput
 	var users, groups []string
 	create := &cobra.Command{
-		Use:   "create --authserver ID --policy POLICY_ID --name NAME --grant-types G,... [--scopes S,...] [--users U,...] [--groups G,...] [lifetimes]",
+		Use:   "create --authserver ID|NAME --policy POLICY_ID --name NAME --grant-types G,... [--scopes S,...] [--users U,...] [--groups G,...] [lifetimes]",
 		Short: "Create a policy rule (grant types, people, scopes, token lifetimes)",
 		Long: `Create a policy rule. Rules are evaluated by priority (1 first); the first
 ACTIVE rule whose grant types include the request's, whose people include
@@ -366,6 +394,9 @@ scopes allow every requested scope ("*" allows all) decides the lifetimes.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withApp(cmd, func(a *app.App) error {
+				if err := resolveServer(cmd.Context(), a, &in.AuthServerID); err != nil {
+					return err
+				}
 				var err error
 				if in.UserIDs, err = resolveUsers(cmd, a, users); err != nil {
 					return err
@@ -383,7 +414,7 @@ scopes allow every requested scope ("*" allows all) decides the lifetimes.`,
 		},
 	}
 	f := create.Flags()
-	f.StringVar(&in.AuthServerID, "authserver", "default", "authorization server id")
+	f.StringVar(&in.AuthServerID, "authserver", "default", serverFlagHelp)
 	f.StringVar(&in.PolicyID, "policy", "", "the policy id (required)")
 	f.StringVar(&in.Name, "name", "", "the rule name (required)")
 	f.IntVar(&in.Priority, "priority", 0, "evaluation order, 1 first (default: after the existing rules)")
@@ -411,7 +442,7 @@ scopes allow every requested scope ("*" allows all) decides the lifetimes.`,
 	del.Flags().StringVar(&delID, "id", "", "the rule id (required)")
 	_ = del.MarkFlagRequired("policy")
 	_ = del.MarkFlagRequired("id")
-	cmd.AddCommand(create, del)
+	cmd.AddCommand(create, newRulesListCmd(g), del)
 	return cmd
 }
 

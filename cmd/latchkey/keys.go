@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/oktaapi"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -54,17 +54,22 @@ secrets: keep it out of the database backups, and do not lose it.`,
 	return cmd
 }
 
-// openAuthServer opens the app and checks that the authorization server
-// exists, so that a typo is not taken for a server without keys.
-func (g *globals) openAuthServer(ctx context.Context, id string) (*app.App, error) {
+// openAuthServer opens the app and resolves *ref, an authorization
+// server's id or name ("org" for the org server), to an existing server's
+// id, so that a typo is not taken for a server without keys.
+func (g *globals) openAuthServer(ctx context.Context, ref *string) (*app.App, error) {
 	a, err := g.openApp(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := a.Store.GetAuthServer(ctx, id); err != nil {
+	if err := resolveServer(ctx, a, ref); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if _, err := a.Store.GetAuthServer(ctx, *ref); err != nil {
 		a.Close()
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("authorization server %q not found", id)
+			return nil, fmt.Errorf("authorization server %q not found", *ref)
 		}
 		return nil, err
 	}
@@ -74,7 +79,7 @@ func (g *globals) openAuthServer(ctx context.Context, id string) (*app.App, erro
 func newKeysRotateCmd(g *globals) *cobra.Command {
 	var authServer string
 	cmd := &cobra.Command{
-		Use:   "rotate [--authserver ID]",
+		Use:   "rotate [--authserver ID|NAME]",
 		Short: "Rotate an authorization server's signing keys now",
 		Long: `Rotate an authorization server's signing keys now, whatever its rotation
 mode: the NEXT key becomes ACTIVE and signs, the ACTIVE key becomes EXPIRED
@@ -87,7 +92,7 @@ rotation happens and this command prints its result.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			a, err := g.openAuthServer(ctx, authServer)
+			a, err := g.openAuthServer(ctx, &authServer)
 			if err != nil {
 				return err
 			}
@@ -112,7 +117,7 @@ rotation happens and this command prints its result.`,
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&authServer, "authserver", "default", "id of the authorization server")
+	cmd.Flags().StringVar(&authServer, "authserver", "default", serverFlagHelp+` ("org": the org server)`)
 	return cmd
 }
 
@@ -120,12 +125,12 @@ func newKeysListCmd(g *globals) *cobra.Command {
 	var authServer string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "list [--authserver ID] [--json]",
+		Use:   "list [--authserver ID|NAME] [--json]",
 		Short: "List an authorization server's signing keys (public parts only)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			a, err := g.openAuthServer(ctx, authServer)
+			a, err := g.openAuthServer(ctx, &authServer)
 			if err != nil {
 				return err
 			}
@@ -135,7 +140,7 @@ func newKeysListCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if asJSON {
-				return writeKeysJSON(cmd.OutOrStdout(), ks)
+				return writeKeysJSON(cmd.OutOrStdout(), ks, a.Config.Keys.PublishExpiredFor.Duration)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "KID\tALG\tSTATUS\tCREATED\tACTIVATED\tEXPIRED")
@@ -147,7 +152,7 @@ func newKeysListCmd(g *globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&authServer, "authserver", "default", "id of the authorization server")
+	f.StringVar(&authServer, "authserver", "default", serverFlagHelp+` ("org": the org server)`)
 	f.BoolVar(&asJSON, "json", false, "print a JSON array of keys in the shape of Okta's key objects")
 	return cmd
 }
@@ -159,37 +164,16 @@ func stampOrDash(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// writeKeysJSON prints keys as Okta prints an authorization server's keys:
-// the public JWK (kid, kty, alg, use and the public parameters) with
-// status, created and lastUpdated, plus Latchkey's activated and expired
-// times when set.
-func writeKeysJSON(w io.Writer, ks []store.SigningKey) error {
+// writeKeysJSON prints keys as Okta prints an authorization server's keys
+// (oktaapi.FromKey, as the management API lists them).
+func writeKeysJSON(w io.Writer, ks []store.SigningKey, publishFor time.Duration) error {
 	out := make([]map[string]any, 0, len(ks))
 	for _, k := range ks {
-		obj := map[string]any{}
-		if err := json.Unmarshal(k.PublicJWK, &obj); err != nil {
-			return fmt.Errorf("key %s: public JWK: %w", k.ID, err)
+		obj, err := oktaapi.FromKey(k, publishFor)
+		if err != nil {
+			return err
 		}
-		obj["kid"], obj["alg"], obj["status"] = k.ID, k.Alg, k.Status
-		obj["created"] = k.CreatedAt.UTC()
-		updated := k.CreatedAt
-		if !k.ActivatedAt.IsZero() {
-			obj["activated"] = k.ActivatedAt.UTC()
-			updated = later(updated, k.ActivatedAt)
-		}
-		if !k.ExpiredAt.IsZero() {
-			obj["expired"] = k.ExpiredAt.UTC()
-			updated = later(updated, k.ExpiredAt)
-		}
-		obj["lastUpdated"] = updated.UTC()
 		out = append(out, obj)
 	}
 	return writeJSON(w, out)
-}
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }

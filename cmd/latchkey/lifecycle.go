@@ -123,7 +123,8 @@ func newUsersSetPasswordCmd(g *globals) *cobra.Command {
 must satisfy the config's password_policy and differ from the user's recent
 passwords. Every refresh token of the user (every family started with the
 old password) and every access or ID token issued before is revoked. A
-PASSWORD_EXPIRED user becomes ACTIVE; other statuses stay.`,
+PASSWORD_EXPIRED, RECOVERY (password reset) or PROVISIONED user becomes
+ACTIVE; other statuses stay.`,
 		Example: `  printf '%s\n' 'a new long passphrase' | latchkey users set-password ada@example.com --password-stdin`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -5,6 +5,7 @@ package ids
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 )
 
@@ -17,6 +18,10 @@ const (
 	Group      = "00g"
 	APIToken   = "00T"
 	Grant      = "oag"
+	Scope      = "scp"
+	Claim      = "ocl"
+	Policy     = "00p"
+	Rule       = "0pr"
 )
 
 // Length is the length of every identifier New returns.
@@ -65,4 +70,13 @@ func Secret(nbytes int) string {
 		panic("ids: crypto/rand failed: " + err.Error())
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ScopeID is the id of the scope named name on an authorization server:
+// scopes are keyed by name, so their ids are derived from it ("scp"
+// then 17 alphanumerics), the same on every instance and for the system
+// scopes that are never stored.
+func ScopeID(authServerID, name string) string {
+	h := sha256.Sum256([]byte(authServerID + "\x00" + name))
+	return Derived(Scope, h[:Length-len(Scope)])
 }

@@ -1,7 +1,11 @@
 package oktaapi
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
+
+	"github.com/latchkey/latchkey/internal/ids"
 
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -18,6 +22,8 @@ type AuthServer struct {
 	Created     time.Time             `json:"created"`
 	LastUpdated time.Time             `json:"lastUpdated"`
 	Credentials AuthServerCredentials `json:"credentials"`
+	// Default marks the server Okta creates with every org (id "default").
+	Default bool `json:"default"`
 }
 
 // AuthServerCredentials holds the signing settings of a server.
@@ -25,10 +31,13 @@ type AuthServerCredentials struct {
 	Signing AuthServerSigning `json:"signing"`
 }
 
-// AuthServerSigning is how a server rotates its keys.
+// AuthServerSigning is how a server rotates its keys, and which key signs.
 type AuthServerSigning struct {
-	RotationMode string `json:"rotationMode"`
-	Kid          string `json:"kid,omitempty"`
+	RotationMode string     `json:"rotationMode"`
+	Kid          string     `json:"kid,omitempty"`
+	LastRotated  *time.Time `json:"lastRotated,omitempty"`
+	NextRotation *time.Time `json:"nextRotation,omitempty"`
+	Use          string     `json:"use"`
 }
 
 // FromAuthServer renders a custom authorization server.
@@ -39,11 +48,31 @@ func FromAuthServer(a store.AuthServer, baseURL string) AuthServer {
 	}
 	return AuthServer{ID: a.ID, Name: a.Name, Description: a.Description, Audiences: []string{a.Audience},
 		Issuer: baseURL + "/oauth2/" + a.ID, IssuerMode: "ORG_URL", Status: a.Status, Created: a.CreatedAt.UTC(), LastUpdated: a.UpdatedAt.UTC(),
-		Credentials: AuthServerCredentials{Signing: AuthServerSigning{RotationMode: mode}}}
+		Credentials: AuthServerCredentials{Signing: AuthServerSigning{RotationMode: mode, Use: "sig"}}, Default: a.ID == "default"}
+}
+
+// WithSigningKey adds the ACTIVE key to a rendered server: its kid, when it
+// started signing, and (in AUTO mode) when it is due to be replaced, every
+// interval.
+func (s AuthServer) WithSigningKey(active store.SigningKey, interval time.Duration) AuthServer {
+	if active.ID == "" {
+		return s
+	}
+	s.Credentials.Signing.Kid = active.ID
+	if !active.ActivatedAt.IsZero() {
+		last := active.ActivatedAt.UTC()
+		s.Credentials.Signing.LastRotated = &last
+		if s.Credentials.Signing.RotationMode == store.RotationAuto && interval > 0 {
+			next := last.Add(interval)
+			s.Credentials.Signing.NextRotation = &next
+		}
+	}
+	return s
 }
 
 // Scope is Okta's scope object.
 type Scope struct {
+	ID              string `json:"id"`
 	Name            string `json:"name"`
 	Description     string `json:"description"`
 	System          bool   `json:"system"`
@@ -58,7 +87,7 @@ func FromScope(s store.Scope) Scope {
 	if mp == "" {
 		mp = "NO_CLIENTS"
 	}
-	return Scope{Name: s.Name, Description: s.Description, System: s.System, Default: s.Default, MetadataPublish: mp, Consent: "IMPLICIT"}
+	return Scope{ID: ids.ScopeID(s.AuthServerID, s.Name), Name: s.Name, Description: s.Description, System: s.System, Default: s.Default, MetadataPublish: mp, Consent: "IMPLICIT"}
 }
 
 // Claim is Okta's claim object.
@@ -90,18 +119,24 @@ func FromClaim(c store.Claim) Claim {
 		AlwaysIncludeInToken: c.AlwaysIncludeInToken, GroupFilterType: c.GroupFilterType, Conditions: ClaimConditions{Scopes: scopes}}
 }
 
-// Policy is Okta's authorization server policy object, with its rules.
-type Policy struct {
+// AuthServerPolicy is Okta's authorization server policy object.
+type AuthServerPolicy struct {
 	ID          string           `json:"id"`
 	Type        string           `json:"type"`
 	Name        string           `json:"name"`
 	Description string           `json:"description"`
 	Priority    int              `json:"priority"`
 	Status      string           `json:"status"`
+	System      bool             `json:"system"`
 	Conditions  PolicyConditions `json:"conditions"`
 	Created     time.Time        `json:"created"`
 	LastUpdated time.Time        `json:"lastUpdated"`
-	Rules       []Rule           `json:"rules"`
+}
+
+// Policy is a policy with its rules, as the CLI lists them.
+type Policy struct {
+	AuthServerPolicy
+	Rules []Rule `json:"rules"`
 }
 
 // PolicyConditions says which clients a policy governs.
@@ -116,13 +151,16 @@ type Include struct {
 
 // Rule is Okta's policy rule object.
 type Rule struct {
-	ID         string         `json:"id"`
-	Type       string         `json:"type"`
-	Name       string         `json:"name"`
-	Priority   int            `json:"priority"`
-	Status     string         `json:"status"`
-	Conditions RuleConditions `json:"conditions"`
-	Actions    RuleActions    `json:"actions"`
+	ID          string         `json:"id"`
+	Type        string         `json:"type"`
+	Name        string         `json:"name"`
+	Priority    int            `json:"priority"`
+	Status      string         `json:"status"`
+	System      bool           `json:"system"`
+	Conditions  RuleConditions `json:"conditions"`
+	Actions     RuleActions    `json:"actions"`
+	Created     time.Time      `json:"created"`
+	LastUpdated time.Time      `json:"lastUpdated"`
 }
 
 // RuleConditions are what a rule matches.
@@ -159,17 +197,69 @@ func orEmpty(s []string) []string {
 
 // FromPolicy renders a policy and its rules.
 func FromPolicy(p store.Policy, rules []store.PolicyRule) Policy {
-	out := Policy{ID: p.ID, Type: "OAUTH_AUTHORIZATION_POLICY", Name: p.Name, Description: p.Description, Priority: p.Priority,
-		Status: p.Status, Conditions: PolicyConditions{Clients: Include{Include: orEmpty(p.ClientIDs)}},
-		Created: p.CreatedAt.UTC(), LastUpdated: p.UpdatedAt.UTC(), Rules: []Rule{}}
+	out := Policy{AuthServerPolicy: FromAuthServerPolicy(p), Rules: []Rule{}}
 	for _, r := range rules {
-		out.Rules = append(out.Rules, Rule{ID: r.ID, Type: "RESOURCE_ACCESS", Name: r.Name, Priority: r.Priority, Status: r.Status,
-			Conditions: RuleConditions{People: RulePeople{Users: Include{orEmpty(r.UserIDs)}, Groups: Include{orEmpty(r.GroupIDs)}},
-				GrantTypes: Include{orEmpty(r.GrantTypes)}, Scopes: Include{orEmpty(r.Scopes)}},
-			Actions: RuleActions{Token: RuleToken{AccessTokenLifetimeMinutes: int(r.AccessTokenLifetime / time.Minute),
-				RefreshTokenLifetimeMinutes: int(r.RefreshTokenLifetime / time.Minute), RefreshTokenWindowMinutes: int(r.RefreshTokenWindow / time.Minute)}}})
+		out.Rules = append(out.Rules, FromRule(r))
 	}
 	return out
+}
+
+// FromAuthServerPolicy renders a policy without its rules.
+func FromAuthServerPolicy(p store.Policy) AuthServerPolicy {
+	return AuthServerPolicy{ID: p.ID, Type: "OAUTH_AUTHORIZATION_POLICY", Name: p.Name, Description: p.Description, Priority: p.Priority,
+		Status: p.Status, Conditions: PolicyConditions{Clients: Include{Include: orEmpty(p.ClientIDs)}},
+		Created: p.CreatedAt.UTC(), LastUpdated: p.UpdatedAt.UTC()}
+}
+
+// FromRule renders a policy rule.
+func FromRule(r store.PolicyRule) Rule {
+	return Rule{ID: r.ID, Type: "RESOURCE_ACCESS", Name: r.Name, Priority: r.Priority, Status: r.Status,
+		Conditions: RuleConditions{People: RulePeople{Users: Include{orEmpty(r.UserIDs)}, Groups: Include{orEmpty(r.GroupIDs)}},
+			GrantTypes: Include{orEmpty(r.GrantTypes)}, Scopes: Include{orEmpty(r.Scopes)}},
+		Actions: RuleActions{Token: RuleToken{AccessTokenLifetimeMinutes: int(r.AccessTokenLifetime / time.Minute),
+			RefreshTokenLifetimeMinutes: int(r.RefreshTokenLifetime / time.Minute), RefreshTokenWindowMinutes: int(r.RefreshTokenWindow / time.Minute)}},
+		Created: r.CreatedAt.UTC(), LastUpdated: r.UpdatedAt.UTC()}
+}
+
+// FromKey renders a signing key as Okta lists an authorization server's
+// keys: the public JWK (kid, kty, alg, use and the public parameters) with
+// status, created, lastUpdated and, for an EXPIRED key, expiresAt (when it
+// leaves the JWKS: expired plus publishFor). Latchkey adds activated and
+// expired, when set.
+func FromKey(k store.SigningKey, publishFor time.Duration) (map[string]any, error) {
+	obj := map[string]any{}
+	if err := json.Unmarshal(k.PublicJWK, &obj); err != nil {
+		return nil, fmt.Errorf("key %s: public JWK: %w", k.ID, err)
+	}
+	for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "k"} {
+		delete(obj, private) // never stored in the public JWK; never shown whatever happens
+	}
+	obj["kid"], obj["alg"], obj["status"] = k.ID, k.Alg, k.Status
+	if _, ok := obj["use"]; !ok {
+		obj["use"] = "sig"
+	}
+	obj["created"] = k.CreatedAt.UTC()
+	updated := k.CreatedAt
+	if !k.ActivatedAt.IsZero() {
+		obj["activated"] = k.ActivatedAt.UTC()
+		updated = later(updated, k.ActivatedAt)
+	}
+	if !k.ExpiredAt.IsZero() {
+		obj["expired"] = k.ExpiredAt.UTC()
+		updated = later(updated, k.ExpiredAt)
+		if publishFor > 0 {
+			obj["expiresAt"] = k.ExpiredAt.Add(publishFor).UTC()
+		}
+	}
+	obj["lastUpdated"] = updated.UTC()
+	return obj, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // Group is Okta's group object.

@@ -12,16 +12,43 @@ import (
 
 // User is Okta's user object.
 type User struct {
-	ID              string      `json:"id"`
-	Status          string      `json:"status"`
-	Created         time.Time   `json:"created"`
-	Activated       *time.Time  `json:"activated"`
-	StatusChanged   *time.Time  `json:"statusChanged"`
-	LastLogin       *time.Time  `json:"lastLogin"`
-	LastUpdated     time.Time   `json:"lastUpdated"`
-	PasswordChanged *time.Time  `json:"passwordChanged"`
-	Profile         UserProfile `json:"profile"`
+	ID              string          `json:"id"`
+	Status          string          `json:"status"`
+	Created         time.Time       `json:"created"`
+	Activated       *time.Time      `json:"activated"`
+	StatusChanged   *time.Time      `json:"statusChanged"`
+	LastLogin       *time.Time      `json:"lastLogin"`
+	LastUpdated     time.Time       `json:"lastUpdated"`
+	PasswordChanged *time.Time      `json:"passwordChanged"`
+	Profile         UserProfile     `json:"profile"`
+	Credentials     UserCredentials `json:"credentials"`
+	// Links is _links: the management API sets it (UserLinks); the CLI
+	// leaves it out.
+	Links Links `json:"_links,omitempty"`
 }
+
+// UserCredentials is Okta's credentials object of a user: password is
+// present (and empty: no secret ever leaves) when the user has one.
+type UserCredentials struct {
+	Password *struct{}    `json:"password,omitempty"`
+	Provider UserProvider `json:"provider"`
+}
+
+// UserProvider is the authentication provider of a user's credentials:
+// always Okta's own directory (OKTA), which Latchkey stands for.
+type UserProvider struct {
+	Type string `json:"type"`
+	Name string `json:"name"`
+}
+
+// Link is one entry of _links.
+type Link struct {
+	Href   string `json:"href"`
+	Method string `json:"method,omitempty"`
+}
+
+// Links is an object's _links.
+type Links map[string]Link
 
 // UserProfile is the profile of an Okta user.
 type UserProfile struct {
@@ -43,13 +70,56 @@ func opt(t time.Time) *time.Time {
 
 // FromUser renders a user; the password hash never leaves the store.
 func FromUser(u store.User) User {
-	var activated *time.Time
-	if u.Status == store.UserActive {
-		activated = opt(u.CreatedAt)
-	}
-	return User{ID: u.ID, Status: u.Status, Created: u.CreatedAt.UTC(), Activated: activated, StatusChanged: activated,
+	return User{ID: u.ID, Status: u.Status, Created: u.CreatedAt.UTC(), Activated: opt(u.ActivatedAt), StatusChanged: opt(u.StatusChangedAt),
 		LastLogin: opt(u.LastLoginAt), LastUpdated: u.UpdatedAt.UTC(), PasswordChanged: opt(u.PasswordChangedAt),
-		Profile: UserProfile{Login: u.Login, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Locale: u.Locale, ZoneInfo: u.ZoneInfo}}
+		Profile:     UserProfile{Login: u.Login, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Locale: u.Locale, ZoneInfo: u.ZoneInfo},
+		Credentials: credentialsOf(u)}
+}
+
+func credentialsOf(u store.User) UserCredentials {
+	c := UserCredentials{Provider: UserProvider{Type: "OKTA", Name: "OKTA"}}
+	if u.PasswordHash != "" {
+		c.Password = &struct{}{}
+	}
+	return c
+}
+
+// lifecycleLinks are the operations Okta links from a user in each status
+// (each a POST to {user}/lifecycle/{op}), limited to those Latchkey serves.
+var lifecycleLinks = map[string][]string{
+	store.UserStaged:          {"activate", "deactivate"},
+	store.UserProvisioned:     {"reactivate", "deactivate"},
+	store.UserActive:          {"suspend", "resetPassword", "expirePassword", "deactivate"},
+	store.UserRecovery:        {"resetPassword", "deactivate"},
+	store.UserLockedOut:       {"unlock", "resetPassword", "expirePassword", "deactivate"},
+	store.UserPasswordExpired: {"resetPassword", "deactivate"},
+	store.UserSuspended:       {"unsuspend", "deactivate"},
+	store.UserDeprovisioned:   {"activate"},
+}
+
+// lifecyclePath is the path segment of a link's operation.
+var lifecyclePath = map[string]string{"resetPassword": "reset_password", "expirePassword": "expire_password"}
+
+// UserLinks is a user's _links: self ({users}/{id}, where users is
+// {orgUrl}/api/v1/users), the lifecycle operations its status allows, and
+// changePassword for a user who has a password and may change it.
+func UserLinks(users string, u store.User) Links {
+	self := users + "/" + u.ID
+	l := Links{"self": {Href: self}}
+	for _, op := range lifecycleLinks[u.Status] {
+		seg := lifecyclePath[op]
+		if seg == "" {
+			seg = op
+		}
+		l[op] = Link{Href: self + "/lifecycle/" + seg, Method: "POST"}
+	}
+	switch u.Status {
+	case store.UserActive, store.UserPasswordExpired, store.UserRecovery, store.UserLockedOut:
+		if u.PasswordHash != "" {
+			l["changePassword"] = Link{Href: self + "/credentials/change_password", Method: "POST"}
+		}
+	}
+	return l
 }
 
 // App is Okta's OIDC application object.

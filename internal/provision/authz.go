@@ -129,21 +129,9 @@ type AuthServerInput struct {
 // CreateAuthServer stores a new custom authorization server ("aus…") and
 // its keys. Like Okta, it has no access policy until one is added.
 func (s *Service) CreateAuthServer(ctx context.Context, in AuthServerInput) (store.AuthServer, error) {
-	if err := checkText("name", in.Name, true); err != nil {
+	mode, err := checkAuthServer(in)
+	if err != nil {
 		return store.AuthServer{}, err
-	}
-	if err := checkText("description", in.Description, false); err != nil {
-		return store.AuthServer{}, err
-	}
-	if u, err := url.Parse(in.Audience); err != nil || in.Audience == "" || len(in.Audience) > 512 || u.Scheme == "" {
-		return store.AuthServer{}, invalid("audience %q must be a URI such as api://billing", in.Audience)
-	}
-	mode := in.KeyRotationMode
-	if mode == "" {
-		mode = store.RotationAuto
-	}
-	if mode != store.RotationAuto && mode != store.RotationManual {
-		return store.AuthServer{}, invalid("key rotation mode must be AUTO or MANUAL")
 	}
 	now := s.now()
 	a := store.AuthServer{ID: ids.New(ids.AuthServer), Name: strings.TrimSpace(in.Name), Description: in.Description, Audience: in.Audience,
@@ -155,6 +143,28 @@ func (s *Service) CreateAuthServer(ctx context.Context, in AuthServerInput) (sto
 		return store.AuthServer{}, fmt.Errorf("provision: keys of %s: %w", a.ID, err)
 	}
 	return a, nil
+}
+
+// checkAuthServer validates a server's settings and returns its key
+// rotation mode (AUTO when unset).
+func checkAuthServer(in AuthServerInput) (string, error) {
+	if err := checkText("name", in.Name, true); err != nil {
+		return "", err
+	}
+	if err := checkText("description", in.Description, false); err != nil {
+		return "", err
+	}
+	if u, err := url.Parse(in.Audience); err != nil || in.Audience == "" || len(in.Audience) > 512 || u.Scheme == "" {
+		return "", invalid("audience %q must be a URI such as api://billing", in.Audience)
+	}
+	mode := in.KeyRotationMode
+	if mode == "" {
+		mode = store.RotationAuto
+	}
+	if mode != store.RotationAuto && mode != store.RotationManual {
+		return "", invalid("key rotation mode must be AUTO or MANUAL")
+	}
+	return mode, nil
 }
 
 // customServer loads a custom authorization server (not the org server).
@@ -218,6 +228,7 @@ type ClaimInput struct {
 	GroupFilterType      string
 	Scopes               []string
 	AlwaysIncludeInToken bool
+	Status               string // ACTIVE (default) or INACTIVE
 }
 
 // PutClaim validates and stores a custom claim.
@@ -228,13 +239,33 @@ func (s *Service) PutClaim(ctx context.Context, in ClaimInput) (store.Claim, err
 	if in.ValueType == "" {
 		in.ValueType = store.ClaimExpression
 	}
-	if in.ID == "" {
-		in.ID = ids.New("ocl")
+	switch in.Status {
+	case "":
+		in.Status = store.StatusActive
+	case store.StatusActive, store.StatusInactive:
+	default:
+		return store.Claim{}, invalid("status must be ACTIVE or INACTIVE")
+	}
+	existing, err := s.Store.ListClaims(ctx, in.AuthServerID)
+	if err != nil {
+		return store.Claim{}, err
 	}
 	now := s.now()
+	created := now
+	for _, c := range existing {
+		switch {
+		case c.ID == in.ID:
+			created = c.CreatedAt // a replaced claim keeps its creation time
+		case c.Name == in.Name && c.ClaimType == in.ClaimType:
+			return store.Claim{}, fmt.Errorf("%w: a %s claim named %q already exists (%s)", store.ErrConflict, in.ClaimType, in.Name, c.ID)
+		}
+	}
+	if in.ID == "" {
+		in.ID = ids.New(ids.Claim)
+	}
 	c := store.Claim{ID: in.ID, AuthServerID: in.AuthServerID, Name: in.Name, ClaimType: in.ClaimType, ValueType: in.ValueType,
 		Value: in.Value, GroupFilterType: in.GroupFilterType, Scopes: in.Scopes, AlwaysIncludeInToken: in.AlwaysIncludeInToken,
-		Status: store.StatusActive, CreatedAt: now, UpdatedAt: now}
+		Status: in.Status, CreatedAt: created, UpdatedAt: now}
 	if in.ClaimType == store.ClaimResource {
 		c.AlwaysIncludeInToken = true
 	}
@@ -262,20 +293,9 @@ func (s *Service) CreatePolicy(ctx context.Context, in PolicyInput) (store.Polic
 	if _, err := s.customServer(ctx, in.AuthServerID); err != nil {
 		return store.Policy{}, err
 	}
-	if err := checkText("name", in.Name, true); err != nil {
+	clients, err := s.checkPolicy(ctx, in)
+	if err != nil {
 		return store.Policy{}, err
-	}
-	clients := in.ClientIDs
-	if len(clients) == 0 {
-		clients = []string{store.AllClients}
-	}
-	for _, c := range clients {
-		if c == store.AllClients {
-			continue
-		}
-		if _, err := s.Store.GetClient(ctx, c); err != nil {
-			return store.Policy{}, invalid("client %q: %v", c, err)
-		}
 	}
 	prio := in.Priority
 	if prio <= 0 {
@@ -289,7 +309,7 @@ func (s *Service) CreatePolicy(ctx context.Context, in PolicyInput) (store.Polic
 		prio++
 	}
 	if in.ID == "" {
-		in.ID = ids.New("00p")
+		in.ID = ids.New(ids.Policy)
 	}
 	now := s.now()
 	p := store.Policy{ID: in.ID, AuthServerID: in.AuthServerID, Name: in.Name, Description: in.Description, Priority: prio,
@@ -298,6 +318,30 @@ func (s *Service) CreatePolicy(ctx context.Context, in PolicyInput) (store.Polic
 		return store.Policy{}, fmt.Errorf("provision: put policy: %w", err)
 	}
 	return p, nil
+}
+
+// checkPolicy validates a policy and returns its clients (ALL_CLIENTS when
+// none are given).
+func (s *Service) checkPolicy(ctx context.Context, in PolicyInput) ([]string, error) {
+	if err := checkText("name", in.Name, true); err != nil {
+		return nil, err
+	}
+	if err := checkText("description", in.Description, false); err != nil {
+		return nil, err
+	}
+	clients := in.ClientIDs
+	if len(clients) == 0 {
+		clients = []string{store.AllClients}
+	}
+	for _, c := range clients {
+		if c == store.AllClients {
+			continue
+		}
+		if _, err := s.Store.GetClient(ctx, c); err != nil {
+			return nil, invalid("client %q: %v", c, err)
+		}
+	}
+	return clients, nil
 }
 
 // RuleInput describes a policy rule.
@@ -318,57 +362,8 @@ type RuleInput struct {
 
 // CreateRule validates and stores a policy rule.
 func (s *Service) CreateRule(ctx context.Context, in RuleInput) (store.PolicyRule, error) {
-	if _, err := s.customServer(ctx, in.AuthServerID); err != nil {
+	if err := s.checkRule(ctx, &in); err != nil {
 		return store.PolicyRule{}, err
-	}
-	policies, err := s.Store.ListPolicies(ctx, in.AuthServerID)
-	if err != nil {
-		return store.PolicyRule{}, err
-	}
-	if !slices.ContainsFunc(policies, func(p store.Policy) bool { return p.ID == in.PolicyID }) {
-		return store.PolicyRule{}, invalid("policy %q is not a policy of authorization server %q", in.PolicyID, in.AuthServerID)
-	}
-	if err := checkText("name", in.Name, true); err != nil {
-		return store.PolicyRule{}, err
-	}
-	if len(in.GrantTypes) == 0 {
-		return store.PolicyRule{}, invalid("a rule needs at least one grant type")
-	}
-	for _, g := range in.GrantTypes {
-		if !slices.Contains(policy.SupportedGrants, g) {
-			return store.PolicyRule{}, invalid("grant type %q is not supported", g)
-		}
-	}
-	if len(in.Scopes) == 0 {
-		in.Scopes = []string{"*"}
-	}
-	for _, g := range in.GroupIDs {
-		if g == store.Everyone {
-			continue
-		}
-		if _, err := s.Store.GetGroup(ctx, g); err != nil {
-			return store.PolicyRule{}, invalid("group %q: %v", g, err)
-		}
-	}
-	for _, u := range in.UserIDs {
-		if _, err := s.Store.GetUser(ctx, u); err != nil {
-			return store.PolicyRule{}, invalid("user %q: %v", u, err)
-		}
-	}
-	if in.AccessTokenLifetime == 0 {
-		in.AccessTokenLifetime = time.Hour
-	}
-	if in.AccessTokenLifetime < 5*time.Minute || in.AccessTokenLifetime > 24*time.Hour {
-		return store.PolicyRule{}, invalid("access token lifetime must be 5 minutes to 1 day")
-	}
-	if in.RefreshTokenLifetime < 0 || (in.RefreshTokenLifetime > 0 && in.RefreshTokenLifetime < in.AccessTokenLifetime) {
-		return store.PolicyRule{}, invalid("refresh token lifetime must be unlimited (0) or at least the access token lifetime")
-	}
-	if in.RefreshTokenWindow == 0 {
-		in.RefreshTokenWindow = policy.DefaultLifetimes.RefreshWindow
-	}
-	if in.RefreshTokenWindow < 10*time.Minute || in.RefreshTokenWindow > 5*365*24*time.Hour {
-		return store.PolicyRule{}, invalid("refresh token idle window must be 10 minutes to 5 years")
 	}
 	prio := in.Priority
 	if prio <= 0 {
@@ -382,17 +377,78 @@ func (s *Service) CreateRule(ctx context.Context, in RuleInput) (store.PolicyRul
 		prio++
 	}
 	if in.ID == "" {
-		in.ID = ids.New("0pr")
+		in.ID = ids.New(ids.Rule)
 	}
 	now := s.now()
-	r := store.PolicyRule{ID: in.ID, PolicyID: in.PolicyID, AuthServerID: in.AuthServerID, Name: in.Name, Priority: prio,
-		Status: store.StatusActive, GrantTypes: in.GrantTypes, Scopes: in.Scopes, UserIDs: in.UserIDs, GroupIDs: in.GroupIDs,
-		AccessTokenLifetime: in.AccessTokenLifetime, RefreshTokenLifetime: in.RefreshTokenLifetime, RefreshTokenWindow: in.RefreshTokenWindow,
-		CreatedAt: now, UpdatedAt: now}
+	r := ruleRecord(in, prio)
+	r.Status, r.CreatedAt, r.UpdatedAt = store.StatusActive, now, now
 	if err := s.Store.PutRule(ctx, r); err != nil {
 		return store.PolicyRule{}, fmt.Errorf("provision: put rule: %w", err)
 	}
 	return r, nil
+}
+
+func ruleRecord(in RuleInput, prio int) store.PolicyRule {
+	return store.PolicyRule{ID: in.ID, PolicyID: in.PolicyID, AuthServerID: in.AuthServerID, Name: in.Name, Priority: prio,
+		GrantTypes: in.GrantTypes, Scopes: in.Scopes, UserIDs: in.UserIDs, GroupIDs: in.GroupIDs,
+		AccessTokenLifetime: in.AccessTokenLifetime, RefreshTokenLifetime: in.RefreshTokenLifetime, RefreshTokenWindow: in.RefreshTokenWindow}
+}
+
+// checkRule validates a rule, filling in the defaults.
+func (s *Service) checkRule(ctx context.Context, in *RuleInput) error {
+	if _, err := s.customServer(ctx, in.AuthServerID); err != nil {
+		return err
+	}
+	policies, err := s.Store.ListPolicies(ctx, in.AuthServerID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(policies, func(p store.Policy) bool { return p.ID == in.PolicyID }) {
+		return invalid("policy %q is not a policy of authorization server %q", in.PolicyID, in.AuthServerID)
+	}
+	if err := checkText("name", in.Name, true); err != nil {
+		return err
+	}
+	if len(in.GrantTypes) == 0 {
+		return invalid("a rule needs at least one grant type")
+	}
+	for _, g := range in.GrantTypes {
+		if !slices.Contains(policy.SupportedGrants, g) {
+			return invalid("grant type %q is not supported", g)
+		}
+	}
+	if len(in.Scopes) == 0 {
+		in.Scopes = []string{"*"}
+	}
+	for _, g := range in.GroupIDs {
+		if g == store.Everyone {
+			continue
+		}
+		if _, err := s.Store.GetGroup(ctx, g); err != nil {
+			return invalid("group %q: %v", g, err)
+		}
+	}
+	for _, u := range in.UserIDs {
+		if _, err := s.Store.GetUser(ctx, u); err != nil {
+			return invalid("user %q: %v", u, err)
+		}
+	}
+	if in.AccessTokenLifetime == 0 {
+		in.AccessTokenLifetime = time.Hour
+	}
+	if in.AccessTokenLifetime < 5*time.Minute || in.AccessTokenLifetime > 24*time.Hour {
+		return invalid("access token lifetime must be 5 minutes to 1 day")
+	}
+	if in.RefreshTokenLifetime < 0 || (in.RefreshTokenLifetime > 0 && in.RefreshTokenLifetime < in.AccessTokenLifetime) {
+		return invalid("refresh token lifetime must be unlimited (0) or at least the access token lifetime")
+	}
+	if in.RefreshTokenWindow == 0 {
+		in.RefreshTokenWindow = policy.DefaultLifetimes.RefreshWindow
+	}
+	if in.RefreshTokenWindow < 10*time.Minute || in.RefreshTokenWindow > 5*365*24*time.Hour {
+		return invalid("refresh token idle window must be 10 minutes to 5 years")
+	}
+	return nil
 }
 
 // CreateGroup stores a new operator-managed group.

@@ -84,6 +84,14 @@ var (
 			}
 			return refuse(u, "activate", "Only a deactivated or staged user can be activated")
 		}}
+	// Okta's reset_password: the user must set a new password before
+	// logging in again (RECOVERY), and what the old one started ends.
+	resetPasswordOp = transition{op: "resetPassword",
+		from: []string{store.UserActive, store.UserRecovery, store.UserPasswordExpired, store.UserLockedOut},
+		to:   to(store.UserRecovery), revoke: true,
+		refused: func(u store.User) *LifecycleError {
+			return notInStatus(u, "resetPassword")
+		}}
 	expirePasswordOp = transition{op: "expirePassword", from: []string{store.UserActive}, to: to(store.UserPasswordExpired),
 		refused: func(u store.User) *LifecycleError {
 			return refuse(u, "expirePassword", "Cannot expire the password of a user that is not active")
@@ -107,6 +115,9 @@ func (s *Service) apply(ctx context.Context, idOrLogin string, t transition) (st
 			return cur, t.refused(cur)
 		}
 		cur.Status, cur.UpdatedAt = t.to(cur), now
+		if t.op == reactivateOp.op {
+			cur.ActivatedAt = now
+		}
 		if t.revoke {
 			cur.TokensValidAfter = now
 		}
@@ -161,6 +172,15 @@ func (s *Service) ReactivateUser(ctx context.Context, idOrLogin string) (store.U
 // token issued before.
 func (s *Service) ExpirePassword(ctx context.Context, idOrLogin string) (store.User, error) {
 	return s.apply(ctx, idOrLogin, expirePasswordOp)
+}
+
+// ResetPassword starts a password reset (Okta's reset_password): the user
+// is RECOVERY, cannot log in, and every token issued to the user until now
+// is revoked, until an operator sets a new password (SetPassword), which
+// makes the user ACTIVE. Latchkey sends no email and has no reset page:
+// the new password comes from the operator.
+func (s *Service) ResetPassword(ctx context.Context, idOrLogin string) (store.User, error) {
+	return s.apply(ctx, idOrLogin, resetPasswordOp)
 }
 
 // DeleteUser deletes a DEPROVISIONED user for good (Okta's delete of a

@@ -89,8 +89,8 @@ func (s *Service) checkNewPassword(ctx context.Context, u store.User, pw string)
 // A new password ends everything the old one started: in the same
 // transaction the user's token watermark moves to now, and then every
 // refresh family of the user and the access tokens recorded for them are
-// revoked (store.RevokeUserTokens). A PASSWORD_EXPIRED user becomes ACTIVE;
-// other statuses are left as they are.
+// revoked (store.RevokeUserTokens). A PASSWORD_EXPIRED, RECOVERY or
+// PROVISIONED user becomes ACTIVE; other statuses are left as they are.
 func (s *Service) SetPassword(ctx context.Context, userID, newPassword string) (store.User, error) {
 	u, err := s.Store.GetUser(ctx, userID)
 	if err != nil {
@@ -112,7 +112,10 @@ func (s *Service) SetPassword(ctx context.Context, userID, newPassword string) (
 		}
 		cur.PasswordHash, cur.PasswordChangedAt, cur.UpdatedAt = hash, now, now
 		cur.TokensValidAfter = now
-		if cur.Status == store.UserPasswordExpired {
+		switch cur.Status {
+		case store.UserPasswordExpired, store.UserRecovery, store.UserProvisioned:
+			// The password the user was waiting for (Okta: an expired
+			// password, a reset, an activation).
 			cur.Status = store.UserActive
 		}
 		return cur, nil

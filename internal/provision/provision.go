@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -67,9 +66,12 @@ type UserInput struct {
 	Email     string
 	FirstName string
 	LastName  string
+	Locale    string
+	ZoneInfo  string
 	Password  string
 	// PasswordHash is an already encoded hash (argon2id or bcrypt) used
-	// instead of Password, for imports.
+	// instead of Password, for imports; it must be one password.Verify
+	// can check (password.CheckEncoded).
 	PasswordHash string
 	// Status defaults to ACTIVE.
 	Status string
@@ -88,18 +90,9 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (store.User, err
 	if in.Login == "" {
 		return store.User{}, invalid("login is required")
 	}
-	for name, v := range map[string]string{"login": in.Login, "email": in.Email, "firstName": in.FirstName, "lastName": in.LastName} {
-		if utf8.RuneCountInString(v) > MaxProfileLength || !utf8.ValidString(v) || strings.ContainsAny(v, "\x00\r\n") {
-			return store.User{}, invalid("%s must be valid text of at most %d characters", name, MaxProfileLength)
-		}
-	}
-	if err := CheckLogin(in.Login); err != nil {
+	if err := checkProfile(Profile{Login: in.Login, Email: in.Email, FirstName: in.FirstName, LastName: in.LastName,
+		Locale: in.Locale, ZoneInfo: in.ZoneInfo}); err != nil {
 		return store.User{}, err
-	}
-	if in.Email != "" {
-		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
-			return store.User{}, invalid("email %q is not an email address", in.Email)
-		}
 	}
 	status := in.Status
 	if status == "" {
@@ -116,6 +109,9 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (store.User, err
 	case in.PasswordHash != "" && in.Password != "":
 		return store.User{}, invalid("give a password or a password hash, not both")
 	case in.PasswordHash != "":
+		if err := password.CheckEncoded(in.PasswordHash); err != nil {
+			return store.User{}, invalid("the password hash is not one Latchkey can verify (argon2id, or bcrypt of cost 4 to %d): %v", password.MaxBcryptCost, err)
+		}
 		hash = in.PasswordHash
 	case in.Password != "":
 		// A new user has no history: only the policy's rules apply.
@@ -130,9 +126,13 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (store.User, err
 	}
 	now := s.now()
 	u := store.User{ID: ids.New(ids.User), Status: status, Login: in.Login, Email: in.Email, FirstName: in.FirstName,
-		LastName: in.LastName, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+		LastName: in.LastName, Locale: in.Locale, ZoneInfo: in.ZoneInfo, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
 	if hash != "" {
 		u.PasswordChangedAt = now
+	}
+	if status != store.UserStaged && status != store.UserDeprovisioned {
+		// Created activated (Okta's activate=true).
+		u.ActivatedAt, u.StatusChangedAt = now, now
 	}
 	if err := s.Store.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, store.ErrConflict) {

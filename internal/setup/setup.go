@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -151,19 +152,17 @@ func applyServer(ctx context.Context, p *provision.Service, as AuthServer) (Repo
 		}
 		rep = append(rep, "created authorization server "+srv.Name+" ("+srv.ID+")")
 	} else if (as.Audience != "" && as.Audience != srv.Audience) || (as.Description != "" && as.Description != srv.Description) || (as.Rotation != "" && as.Rotation != srv.KeyRotationMode) {
-		srv, err = p.Store.UpdateAuthServer(ctx, srv.ID, func(a store.AuthServer) (store.AuthServer, error) {
-			if as.Audience != "" {
-				a.Audience = as.Audience
-			}
-			if as.Description != "" {
-				a.Description = as.Description
-			}
-			if as.Rotation != "" {
-				a.KeyRotationMode = as.Rotation
-			}
-			a.UpdatedAt = time.Now().UTC()
-			return a, nil
-		})
+		in := provision.AuthServerInput{Name: srv.Name, Description: srv.Description, Audience: srv.Audience, KeyRotationMode: srv.KeyRotationMode}
+		if as.Audience != "" {
+			in.Audience = as.Audience
+		}
+		if as.Description != "" {
+			in.Description = as.Description
+		}
+		if as.Rotation != "" {
+			in.KeyRotationMode = as.Rotation
+		}
+		srv, err = p.UpdateAuthServer(ctx, srv.ID, in)
 		if err != nil {
 			return rep, err
 		}
@@ -244,12 +243,26 @@ func findServer(ctx context.Context, st store.Store, name string) (store.AuthSer
 	if err != nil {
 		return store.AuthServer{}, false, err
 	}
+	var found []store.AuthServer
 	for _, a := range all {
 		if a.Name == name && a.ID != store.OrgServerID {
-			return a, true, nil
+			found = append(found, a)
 		}
 	}
-	return store.AuthServer{}, false, nil
+	switch len(found) {
+	case 0:
+		return store.AuthServer{}, false, nil
+	case 1:
+		return found[0], true, nil
+	}
+	// Names are not unique (the CLI and the management API may create
+	// twins); a setup matches by name, so it must not guess.
+	idList := make([]string, len(found))
+	for i, a := range found {
+		idList[i] = a.ID
+	}
+	return store.AuthServer{}, false, fmt.Errorf("%w: %d authorization servers are named %q (%s): rename or delete all but one",
+		provision.ErrAmbiguous, len(found), name, strings.Join(idList, ", "))
 }
 
 func ruleInput(ctx context.Context, st store.Store, serverID, policyID string, r Rule) (provision.RuleInput, error) {

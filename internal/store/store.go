@@ -118,6 +118,13 @@ type User struct {
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	LastLoginAt       time.Time // zero until the first successful login
+	// StatusChangedAt is when Status last changed (zero if it never did
+	// since the user was created); the store sets it to UpdatedAt on an
+	// update that changes the status and leaves it alone.
+	StatusChangedAt time.Time
+	// ActivatedAt is when the user was last activated (created active, or
+	// by Okta's activate); zero if never.
+	ActivatedAt time.Time
 	// TokensValidAfter is the user's token watermark: tokens issued before
 	// it are dead whatever the status says (see HoldsTokenIssuedAt). It only
 	// moves forward; RevokeUserTokens sets it.
@@ -168,6 +175,7 @@ type Store interface {
 	AuthServers
 	Clients
 	Users
+	UserSearch
 	UserLifecycle
 	PasswordHistory
 	Keys
@@ -191,6 +199,12 @@ type AuthServers interface {
 	// UpdateAuthServer runs fn on the current record inside a transaction
 	// and stores what it returns (the id cannot change).
 	UpdateAuthServer(ctx context.Context, id string, fn func(AuthServer) (AuthServer, error)) (AuthServer, error)
+	// DeleteAuthServer removes the server with everything that is its
+	// own, in one transaction: scopes, claims, policies and their rules,
+	// signing keys and refresh tokens. ErrNotFound if there is no such
+	// server. Callers decide which servers may go (the service layer keeps
+	// the org and default servers).
+	DeleteAuthServer(ctx context.Context, id string) error
 }
 
 // Clients stores OAuth clients.

@@ -374,7 +374,8 @@ var writes = map[string]struct {
 		_, err := s.UpdateAuthServer(ctx, "aus1", func(a store.AuthServer) (store.AuthServer, error) { return a, nil })
 		return err
 	}},
-	"CreateClient": {cache.KindClients, func(ctx context.Context, s store.Store) error { return s.CreateClient(ctx, store.Client{ID: "0oa9"}) }},
+	"DeleteAuthServer": {cache.KindAuthServers, func(ctx context.Context, s store.Store) error { return s.DeleteAuthServer(ctx, "aus1") }},
+	"CreateClient":     {cache.KindClients, func(ctx context.Context, s store.Store) error { return s.CreateClient(ctx, store.Client{ID: "0oa9"}) }},
 	"UpdateClient": {cache.KindClients, func(ctx context.Context, s store.Store) error {
 		_, err := s.UpdateClient(ctx, "0oa9", func(c store.Client) (store.Client, error) { return c, nil })
 		return err
@@ -424,7 +425,7 @@ var cachedReads = []string{"GetAuthServer", "ListAuthServers", "GetClient", "Lis
 
 // passThrough are the methods that neither read nor write a cached kind.
 var passThrough = []string{"Ping", "Close",
-	"ListClients", "CreateUser", "GetUser", "GetUserByLogin", "ListUsers", "UpdateUser",
+	"ListClients", "CreateUser", "GetUser", "GetUserByLogin", "ListUsers", "UpdateUser", "SearchUsers",
 	"RevokeUserTokens", "ListPasswordHistory", "ChangePassword",
 	"CreateKey", "ListKeys", "UpdateKeys", "DeleteKey",
 	"CreateRefreshToken", "GetRefreshToken", "UseRefreshToken", "RevokeFamily", "RecordToken", "GetTokenRecord", "UseOnce", "DeleteExpired",

@@ -21,6 +21,15 @@ func (s *Store) UpdateAuthServer(ctx context.Context, id string, fn func(store.A
 	return s.Store.UpdateAuthServer(ctx, id, fn)
 }
 
+// DeleteAuthServer implements store.Store. Only the server's kind is
+// published: the scopes, claims and policies it held may stay cached under
+// its id until their TTL, but nothing reads them once the server is gone
+// (the policy engine resolves the server first, and ids are never reused).
+func (s *Store) DeleteAuthServer(ctx context.Context, id string) error {
+	defer s.changed(ctx, KindAuthServers)
+	return s.Store.DeleteAuthServer(ctx, id)
+}
+
 // CreateClient implements store.Store.
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 	defer s.changed(ctx, KindClients)

@@ -90,3 +90,22 @@ func (s *Store) UpdateAuthServer(ctx context.Context, id string, fn func(store.A
 	}
 	return updated, nil
 }
+
+// DeleteAuthServer implements store.Store. The server's row goes first, so
+// that a concurrent delete of the same server finds nothing; the records
+// that belong to it follow in the same transaction.
+func (s *Store) DeleteAuthServer(ctx context.Context, id string) error {
+	op := "delete auth server " + quote(id)
+	return s.inTx(ctx, op, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM auth_servers WHERE id = $1`, id)
+		if err := s.oneRow(op, res, err); err != nil {
+			return err
+		}
+		for _, table := range []string{"scopes", "claims", "policy_rules", "policies", "signing_keys", "signing_key_locks", "refresh_tokens"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE auth_server_id = $1`, id); err != nil {
+				return s.execErr(op+": "+table, err)
+			}
+		}
+		return nil
+	})
+}

@@ -38,6 +38,7 @@ func (s *Store) ChangePassword(ctx context.Context, userID string, keep int, fn 
 			return err
 		}
 		u.ID = userID
+		u = statusChange(old, u)
 		if updated, err = updateUser(ctx, tx, u); err != nil {
 			return s.execErr(op, err)
 		}

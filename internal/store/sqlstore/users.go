@@ -8,13 +8,14 @@ import (
 )
 
 const userCols = `id, status, login, email, email_verified, first_name, last_name, locale, zone_info,
-	password_hash, password_changed_at, created_at, updated_at, last_login_at, tokens_valid_after`
+	password_hash, password_changed_at, created_at, updated_at, last_login_at, tokens_valid_after,
+	status_changed_at, activated_at`
 
 func scanUser(sc scanner) (store.User, error) {
 	var u store.User
-	var pwChanged, created, updated, lastLogin, validAfter int64
+	var pwChanged, created, updated, lastLogin, validAfter, statusChanged, activated int64
 	err := sc.Scan(&u.ID, &u.Status, &u.Login, &u.Email, &u.EmailVerified, &u.FirstName, &u.LastName,
-		&u.Locale, &u.ZoneInfo, &u.PasswordHash, &pwChanged, &created, &updated, &lastLogin, &validAfter)
+		&u.Locale, &u.ZoneInfo, &u.PasswordHash, &pwChanged, &created, &updated, &lastLogin, &validAfter, &statusChanged, &activated)
 	if err != nil {
 		return store.User{}, err
 	}
@@ -22,6 +23,7 @@ func scanUser(sc scanner) (store.User, error) {
 	u.CreatedAt, u.UpdatedAt = fromMillis(created), fromMillis(updated)
 	u.LastLoginAt = fromMillis(lastLogin)
 	u.TokensValidAfter = fromMillis(validAfter)
+	u.StatusChangedAt, u.ActivatedAt = fromMillis(statusChanged), fromMillis(activated)
 	return u, nil
 }
 
@@ -42,10 +44,10 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	}
 	_, err := s.write.ExecContext(ctx,
 		`INSERT INTO users (`+userCols+`, login_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		u.ID, u.Status, u.Login, u.Email, u.EmailVerified, u.FirstName, u.LastName, u.Locale, u.ZoneInfo,
 		u.PasswordHash, millis(u.PasswordChangedAt), millis(u.CreatedAt), millis(u.UpdatedAt),
-		millis(u.LastLoginAt), millis(u.TokensValidAfter), loginKey(u.Login))
+		millis(u.LastLoginAt), millis(u.TokensValidAfter), millis(u.StatusChangedAt), millis(u.ActivatedAt), loginKey(u.Login))
 	if err != nil {
 		return s.execErr(op, err)
 	}
@@ -96,6 +98,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(store.User) (
 			return err
 		}
 		u.ID = id
+		u = statusChange(old, u)
 		if updated, err = updateUser(ctx, tx, u); err != nil {
 			return s.execErr(op, err)
 		}
@@ -116,9 +119,18 @@ func updateUser(ctx context.Context, tx *sql.Tx, u store.User) (store.User, erro
 			first_name = $6, last_name = $7, locale = $8, zone_info = $9, password_hash = $10,
 			password_changed_at = $11, created_at = $12, updated_at = $13, last_login_at = $14,
 			tokens_valid_after = CASE WHEN tokens_valid_after > $15 THEN tokens_valid_after ELSE $15 END,
-			login_key = $16
+			login_key = $16, status_changed_at = $17, activated_at = $18
 		WHERE id = $1 RETURNING `+userCols,
 		u.ID, u.Status, u.Login, u.Email, u.EmailVerified, u.FirstName, u.LastName, u.Locale, u.ZoneInfo,
 		u.PasswordHash, millis(u.PasswordChangedAt), millis(u.CreatedAt), millis(u.UpdatedAt),
-		millis(u.LastLoginAt), millis(u.TokensValidAfter), loginKey(u.Login)))
+		millis(u.LastLoginAt), millis(u.TokensValidAfter), loginKey(u.Login), millis(u.StatusChangedAt), millis(u.ActivatedAt)))
+}
+
+// statusChange stamps an update that changes the status: StatusChangedAt
+// becomes the update's UpdatedAt unless the caller set it.
+func statusChange(old, u store.User) store.User {
+	if u.Status != old.Status && u.StatusChangedAt.Equal(old.StatusChangedAt) {
+		u.StatusChangedAt = u.UpdatedAt
+	}
+	return u
 }

@@ -16,6 +16,7 @@ var authServerTests = []test{
 	{"UpdateMissing", testAuthServerUpdateMissing},
 	{"UpdateClosureErrorAborts", testAuthServerUpdateAbort},
 	{"UpdateCannotChangeID", testAuthServerUpdateID},
+	{"DeleteRemovesWhatIsItsOwn", testAuthServerDelete},
 }
 
 func fullAuthServer(id string) store.AuthServer {
@@ -161,5 +162,55 @@ func testAuthServerUpdateID(t *testing.T, s store.Store) {
 	must(t, "ListAuthServers", err)
 	if len(list) != 1 || list[0].ID != orig.ID || list[0].Name != "moved?" {
 		t.Errorf("ListAuthServers after the update: %s, want only %q renamed", ids(list), orig.ID)
+	}
+}
+
+// testAuthServerDelete: deleting a server removes it with its scopes,
+// claims, policies, rules and keys, and nothing of another server.
+func testAuthServerDelete(t *testing.T, s store.Store) {
+	for _, id := range []string{"aus1", "aus2"} {
+		must(t, "CreateAuthServer", s.CreateAuthServer(ctx(t), fullAuthServer(id)))
+		must(t, "PutScope", s.PutScope(ctx(t), store.Scope{AuthServerID: id, Name: "read", MetadataPublish: "NO_CLIENTS", CreatedAt: t0}))
+		must(t, "PutClaim", s.PutClaim(ctx(t), store.Claim{ID: "ocl" + id, AuthServerID: id, Name: "c", Status: store.StatusActive, CreatedAt: t0, UpdatedAt: t0}))
+		must(t, "PutPolicy", s.PutPolicy(ctx(t), store.Policy{ID: "00p" + id, AuthServerID: id, Name: "p", Priority: 1, Status: store.StatusActive,
+			ClientIDs: []string{store.AllClients}, CreatedAt: t0, UpdatedAt: t0}))
+		must(t, "PutRule", s.PutRule(ctx(t), store.PolicyRule{ID: "0pr" + id, PolicyID: "00p" + id, AuthServerID: id, Name: "r", Priority: 1,
+			Status: store.StatusActive, GrantTypes: []string{"client_credentials"}, CreatedAt: t0, UpdatedAt: t0}))
+		must(t, "CreateKey", s.CreateKey(ctx(t), newKey("kid-"+id, id, store.KeyActive, t0)))
+	}
+	must(t, "DeleteAuthServer", s.DeleteAuthServer(ctx(t), "aus1"))
+	_, err := s.GetAuthServer(ctx(t), "aus1")
+	wantErr(t, "GetAuthServer after DeleteAuthServer", err, store.ErrNotFound)
+	wantErr(t, "DeleteAuthServer again", s.DeleteAuthServer(ctx(t), "aus1"), store.ErrNotFound)
+	for _, c := range []struct {
+		id   string
+		want int
+	}{{"aus1", 0}, {"aus2", 1}} {
+		scopes, err := s.ListScopes(ctx(t), c.id)
+		must(t, "ListScopes", err)
+		claims, err := s.ListClaims(ctx(t), c.id)
+		must(t, "ListClaims", err)
+		policies, err := s.ListPolicies(ctx(t), c.id)
+		must(t, "ListPolicies", err)
+		rules, err := s.ListRules(ctx(t), "00p"+c.id)
+		must(t, "ListRules", err)
+		keys, err := s.ListKeys(ctx(t), c.id)
+		must(t, "ListKeys", err)
+		for what, n := range map[string]int{"scopes": len(scopes), "claims": len(claims), "policies": len(policies), "rules": len(rules), "keys": len(keys)} {
+			if n != c.want {
+				t.Errorf("%s of %s after deleting aus1: %d, want %d", what, c.id, n, c.want)
+			}
+		}
+	}
+	if _, err := s.GetAuthServer(ctx(t), "aus2"); err != nil {
+		t.Fatalf("the other server: %v", err)
+	}
+	// A new server may take the deleted one's id: nothing of the old one
+	// comes back with it.
+	must(t, "CreateAuthServer again", s.CreateAuthServer(ctx(t), fullAuthServer("aus1")))
+	keys, err := s.ListKeys(ctx(t), "aus1")
+	must(t, "ListKeys", err)
+	if len(keys) != 0 {
+		t.Fatalf("the recreated server has %d keys", len(keys))
 	}
 }

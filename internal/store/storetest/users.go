@@ -21,6 +21,42 @@ var userTests = []test{
 	{"UpdateClosureErrorAborts", testUserUpdateAbort},
 	{"UpdateCannotChangeID", testUserUpdateID},
 	{"ListPaging", testUserPaging},
+	{"StatusChangeIsStamped", testUserStatusChangeStamped},
+}
+
+// testUserStatusChangeStamped: an update that changes the status and
+// leaves StatusChangedAt alone gets its UpdatedAt as StatusChangedAt;
+// one that keeps the status keeps it.
+func testUserStatusChangeStamped(t *testing.T, s store.Store) {
+	u := fullUser("00u1", "ada@example.com")
+	must(t, "CreateUser", s.CreateUser(ctx(t), u))
+	at := t0.Add(time.Hour)
+	got, err := s.UpdateUser(ctx(t), u.ID, func(old store.User) (store.User, error) {
+		old.FirstName, old.UpdatedAt = "Augusta", at
+		return old, nil
+	})
+	must(t, "UpdateUser", err)
+	if !got.StatusChangedAt.Equal(u.StatusChangedAt) {
+		t.Errorf("same status: StatusChangedAt %v, want %v", got.StatusChangedAt, u.StatusChangedAt)
+	}
+	at = at.Add(time.Hour)
+	got, err = s.UpdateUser(ctx(t), u.ID, func(old store.User) (store.User, error) {
+		old.Status, old.UpdatedAt = store.UserSuspended, at
+		return old, nil
+	})
+	must(t, "UpdateUser", err)
+	if !got.StatusChangedAt.Equal(at) {
+		t.Errorf("new status: StatusChangedAt %v, want %v", got.StatusChangedAt, at)
+	}
+	at = at.Add(time.Hour)
+	got, err = s.ChangePassword(ctx(t), u.ID, 0, func(old store.User) (store.User, error) {
+		old.Status, old.PasswordHash, old.UpdatedAt = store.UserActive, "$argon2id$v=19$other", at
+		return old, nil
+	})
+	must(t, "ChangePassword", err)
+	if !got.StatusChangedAt.Equal(at) {
+		t.Errorf("status changed with the password: StatusChangedAt %v, want %v", got.StatusChangedAt, at)
+	}
 }
 
 func fullUser(id, login string) store.User {
@@ -39,6 +75,8 @@ func fullUser(id, login string) store.User {
 		CreatedAt:         t0.Add(-72 * time.Hour),
 		UpdatedAt:         t0,
 		LastLoginAt:       t0.Add(time.Minute + 7*time.Millisecond),
+		StatusChangedAt:   t0.Add(-24 * time.Hour),
+		ActivatedAt:       t0.Add(-72 * time.Hour),
 	}
 }
 
@@ -132,6 +170,8 @@ func testUserUpdate(t *testing.T, s store.Store) {
 		CreatedAt:         orig.CreatedAt,
 		UpdatedAt:         t0.Add(time.Hour),
 		LastLoginAt:       time.Time{},
+		StatusChangedAt:   t0.Add(30 * time.Minute),
+		ActivatedAt:       t0.Add(time.Minute),
 	}
 	got, err := s.UpdateUser(ctx(t), orig.ID, func(old store.User) (store.User, error) {
 		same(t, "closure's argument", old, orig)
