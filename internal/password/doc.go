@@ -2,8 +2,12 @@
 //
 // New hashes are argon2id in the PHC string format
 // ($argon2id$v=19$m=19456,t=2,p=1$salt$hash) at OWASP's parameters by
-// default. bcrypt hashes ($2a$, $2b$, $2y$) verify too, and any hash that is
-// not of the configured algorithm and parameters reports that it needs a
+// default. bcrypt hashes ($2a$, $2b$, $2y$) verify too, and so do the
+// imported formats FromOktaHash and FromKeycloakCredential write: Okta's
+// salted SHA-512, SHA-256, SHA-1 and MD5 ($okta-sha256$o=prefix$salt$digest)
+// and PBKDF2 ($pbkdf2-sha256$i=N$salt$key), each compared in constant time
+// and bounded in cost (MaxPBKDF2Work, MaxBcryptCost). Any hash that is not
+// of the configured algorithm and parameters reports that it needs a
 // rehash, so callers upgrade it on the next successful login.
 //
 // # Fair admission

@@ -8,8 +8,10 @@ import (
 )
 
 // CheckEncoded reports whether encoded is a hash Verify can check — an
-// argon2id hash within the accepted costs, or a bcrypt $2a$/$2b$/$2y$
-// hash of cost at most MaxBcryptCost — without hashing anything. Imports
+// argon2id hash within the accepted costs, a bcrypt $2a$/$2b$/$2y$
+// hash of cost at most MaxBcryptCost, or one of the imported forms
+// FromOktaHash and FromKeycloakCredential write, within their bounds —
+// without hashing anything. Imports
 // use it to refuse a hash that no password could ever match.
 // ErrUnknownFormat or ErrMalformed says why not.
 func CheckEncoded(encoded string) error {
@@ -36,6 +38,9 @@ func CheckEncoded(encoded string) error {
 			}
 		}
 		return nil
+	case isImported(encoded):
+		_, err := decodeImported(encoded)
+		return err
 	}
 	return ErrUnknownFormat
 }

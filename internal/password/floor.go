@@ -9,9 +9,9 @@ import (
 // costClass groups verifications that cost about the same: one hash format
 // at one cost. argon2id's key length is left out; its cost is negligible.
 type costClass struct {
-	format      string // "argon2id" or "bcrypt"
+	format      string // "argon2id", "bcrypt" or an imported format ("pbkdf2-sha256", …)
 	memoryKiB   uint32
-	iterations  uint32
+	iterations  uint32 // argon2id passes, PBKDF2 iterations
 	parallelism uint8
 	bcryptCost  int
 }

@@ -356,6 +356,8 @@ func (h *Hasher) verify(encoded string, password []byte) (Result, costClass, err
 		default:
 			return Result{}, costClass{}, fmt.Errorf("%w: bcrypt: %v", ErrMalformed, err)
 		}
+	case isImported(encoded):
+		return verifyImported(encoded, password)
 	default:
 		return Result{}, costClass{}, ErrUnknownFormat
 	}

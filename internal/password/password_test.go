@@ -206,6 +206,10 @@ func FuzzVerify(f *testing.F) {
 	f.Add(enc, "pw")
 	f.Add("$2a$04$abcdefghijklmnopqrstuuJm5lYgBYyQXnBBe4VMbWmGrBAWa6a7a", "pw")
 	f.Add("$argon2id$v=19$m=1,t=1,p=1$$", "")
+	// The imported forms (imported.go).
+	f.Add("$okta-sha256$o=prefix$TmFDbC1zYWx0LTE2Ynl0ZQ$G7Zm930JAla3BdBCJdbqmUnLizhMbjfEoa6rMA+CaJk", "Tr0ub4dor&3")
+	f.Add("$okta-md5$o=postfix$$Ts5XphMjtSzP/b7wIZVnVA", "Tr0ub4dor&3")
+	f.Add("$pbkdf2-sha1$i=4096$c2FsdA$SwB5AbdlSJq+rUnZJvch0GWkKcE", "password")
 	f.Fuzz(func(t *testing.T, encoded, password string) {
 		res, err := h.Verify(context.Background(), encoded, password)
 		if err != nil && res.OK {

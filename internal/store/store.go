@@ -175,6 +175,7 @@ type Store interface {
 	AuthServers
 	Clients
 	Users
+	UserImports
 	UserSearch
 	UserLifecycle
 	PasswordHistory

@@ -425,7 +425,7 @@ var cachedReads = []string{"GetAuthServer", "ListAuthServers", "GetClient", "Lis
 
 // passThrough are the methods that neither read nor write a cached kind.
 var passThrough = []string{"Ping", "Close",
-	"ListClients", "CreateUser", "GetUser", "GetUserByLogin", "ListUsers", "UpdateUser", "SearchUsers",
+	"ListClients", "CreateUser", "GetUser", "GetUserByLogin", "ListUsers", "UpdateUser", "PutUsers", "SearchUsers",
 	"RevokeUserTokens", "ListPasswordHistory", "ChangePassword",
 	"CreateKey", "ListKeys", "UpdateKeys", "DeleteKey",
 	"CreateRefreshToken", "GetRefreshToken", "UseRefreshToken", "RevokeFamily", "RecordToken", "GetTokenRecord", "UseOnce", "DeleteExpired",

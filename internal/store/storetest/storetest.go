@@ -24,6 +24,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AuthServers", authServerTests},
 		{"Clients", clientTests},
 		{"Users", userTests},
+		{"UserImports", importTests},
 		{"UserSearch", userSearchTests},
 		{"UserLifecycle", userLifecycleTests},
 		{"PasswordHistory", passwordHistoryTests},
