@@ -59,12 +59,14 @@ authorization servers and their scopes, claims, policies and rules, keys)
 work on the same store as a running server.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionText(),
 	}
+	root.SetVersionTemplate(versionTemplate)
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "path of a YAML configuration file (unknown keys are an error)")
 	root.PersistentFlags().StringVar(&g.db, "db", "", "store DSN: a SQLite file path (overrides the config file and LATCHKEY_DB)")
 	root.AddCommand(newServeCmd(g), newMigrateCmd(g), newMigrateStoreCmd(), newUsersCmd(g), newClientsCmd(g), newGroupsCmd(g), newKeysCmd(g),
 		newAuthServersCmd(g), newScopesCmd(g), newClaimsCmd(g), newPoliciesCmd(g), newRulesCmd(g), newApplyCmd(g), newEventsCmd(g),
-		newAPITokensCmd(g), newTokenCmd(getenv), newVerifyCmd(), newImportCmd(g), newExportCmd(g))
+		newAPITokensCmd(g), newTokenCmd(getenv), newVerifyCmd(), newImportCmd(g), newExportCmd(g), newVersionCmd())
 	return root
 }
 

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -64,7 +66,15 @@ HTTPS, TLS 1.2 at least, with Strict-Transport-Security on every answer
 (tls.hsts_max_age), and base_url defaults to https://{addr}. The pair must
 be readable and match at start. On SIGHUP it is read again and serves new
 connections; open ones carry on, and a pair that fails to load leaves the
-old one in place with a warning in the log (docs/tls.md).`,
+old one in place with a warning in the log (docs/tls.md).
+
+Prometheus metrics are served at /metrics on the main listener, or alone on
+metrics.addr (e.g. 127.0.0.1:9090) when the config sets it; metrics.enabled
+false turns them off. The log has a start line (version, commit, store,
+base URL, listen addresses), one line per request (route, status,
+duration_ms, and for a refusal the error code and the reason) and a line at
+shutdown (reason, shutdown_ms). docs/operations.md lists the metrics and
+the log fields.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.load()
@@ -122,13 +132,20 @@ old one in place with a warning in the log (docs/tls.md).`,
 	return cmd
 }
 
-func runServe(cmd *cobra.Command, cfg config.Config, dev, noMigrate bool) error {
+func runServe(cmd *cobra.Command, cfg config.Config, dev, noMigrate bool) (err error) {
 	ctx := cmd.Context()
 	logger := newLogger(cmd.ErrOrStderr(), cfg)
 	a, err := app.Open(ctx, cfg, app.Options{Logger: logger, NoMigrate: noMigrate})
 	if err != nil {
 		return err
 	}
+	stopping := newStopClock(ctx)
+	serving := false
+	defer func() {
+		if serving { // after a.Close: the shutdown includes the last events' write
+			stopping.logStopped(logger, err)
+		}
+	}()
 	defer a.Close()
 	rep, err := a.Bootstrap(ctx)
 	if err != nil {
@@ -146,7 +163,13 @@ func runServe(cmd *cobra.Command, cfg config.Config, dev, noMigrate bool) error 
 	if err != nil {
 		return err
 	}
-	logger.Info("latchkey listening", "addr", ln.Addr().String(), "config", cfg.String())
+	metricsAddr, err := serveMetrics(ctx, a, ln, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	logStarted(logger, cfg, ln.Addr().String(), metricsAddr)
+	serving = true
 	if dev {
 		d, err := a.EnsureDemo(ctx, cfg.DB+".demo.json")
 		if err != nil {
@@ -163,6 +186,28 @@ func runServe(cmd *cobra.Command, cfg config.Config, dev, noMigrate bool) error 
 		return a.ServeTLS(ctx, ln, certs, 15*time.Second)
 	}
 	return a.Serve(ctx, ln, 15*time.Second)
+}
+
+// serveMetrics starts /metrics on metrics.addr when configured and returns
+// where /metrics is served: ln's address when on the main listener, ""
+// when metrics are off.
+func serveMetrics(ctx context.Context, a *app.App, ln net.Listener, logger *slog.Logger) (string, error) {
+	if a.Metrics == nil {
+		return "", nil
+	}
+	if a.Config.Metrics.Addr == "" {
+		return ln.Addr().String(), nil
+	}
+	mln, err := net.Listen("tcp", a.Config.Metrics.Addr)
+	if err != nil {
+		return "", fmt.Errorf("metrics.addr: %w", err)
+	}
+	go func() {
+		if err := a.ServeMetrics(ctx, mln, 5*time.Second); err != nil {
+			logger.Error("metrics listener", "err", err)
+		}
+	}()
+	return mln.Addr().String(), nil
 }
 
 func printDemo(w io.Writer, baseURL string, d app.Demo) {

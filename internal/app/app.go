@@ -25,6 +25,7 @@ import (
 	"github.com/latchkey/latchkey/internal/httpapi"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/metrics"
 	"github.com/latchkey/latchkey/internal/mgmtapi"
 	"github.com/latchkey/latchkey/internal/oauth"
 	"github.com/latchkey/latchkey/internal/oidc"
@@ -62,6 +63,10 @@ type App struct {
 	Handler http.Handler
 	// Now is the clock every service was built with.
 	Now func() time.Time
+
+	// Metrics are the Prometheus metrics (package metrics); nil when
+	// metrics.enabled is false.
+	Metrics *metrics.Metrics
 
 	// invalidator is the cache's invalidator when the app started it (a
 	// NotifyInvalidator over PostgreSQL): Close stops it.
@@ -186,6 +191,11 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	m := newMetrics(cfg)
+	if m != nil {
+		// Below the cache: the metrics time the database, not cache hits.
+		inner = m.Store(inner)
+	}
 	inv, owned, err := invalidator(ctx, cfg.DB, opts.Invalidator, logger)
 	if err != nil {
 		inner.Close()
@@ -199,7 +209,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		}
 		return nil, err
 	}
-	a, err := build(cfg, st, mk, logger, now)
+	a, err := build(cfg, st, mk, logger, now, m)
 	if err != nil {
 		return fail(err)
 	}
@@ -225,7 +235,7 @@ func invalidator(ctx context.Context, dsn string, given cache.Invalidator, logge
 	return n, n, nil
 }
 
-func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Logger, now func() time.Time) (*App, error) {
+func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Logger, now func() time.Time, m *metrics.Metrics) (*App, error) {
 	sealer, err := keys.NewSealer(masterKey)
 	if err != nil {
 		return nil, err
@@ -251,10 +261,10 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 		return nil, err
 	}
 	minter := &token.Minter{Keys: km, Now: now, IDP: orgID}
-	rec := events.NewRecorder(events.RecorderConfig{Store: st, Logger: logger, Now: now})
+	rec := events.NewRecorder(events.RecorderConfig{Store: st, Logger: logger, Now: now, Observer: eventObserver(m)})
 	oa := &oauth.Server{Store: st, Policy: pol, Hasher: hasher, Secrets: sec, Minter: minter, Logger: logger, Now: now, Realm: "Latchkey",
 		Sealer: sealer, ClientJWKS: oauth.NewRemoteJWKS(oauth.RemoteJWKSConfig{Now: now, AllowInsecure: cfg.Clients.AllowInsecureJWKSURI}), Events: rec}
-	g, err := newGuard(cfg.LoginProtection, st, hasher, rec, logger, now)
+	g, err := newGuard(cfg.LoginProtection, st, hasher, rec, logger, now, rateLimitHook(m))
 	if err != nil {
 		return nil, err
 	}
@@ -292,8 +302,13 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 	mgmt := mgmtapi.New(mgmtapi.Config{Store: st, Provision: prov, Policy: pol, Keys: km, Lifecycle: lc, Secrets: sec, Events: rec,
 		BaseURL: cfg.BaseURL, Logger: logger, Now: now,
 		RateLimit: ratelimit.Limit{Requests: cfg.ManagementAPI.RateLimit.Requests, Window: cfg.ManagementAPI.RateLimit.Window.Duration}})
+	if m != nil {
+		m.HashPool(hasher.Stats)
+		m.AuditEvents(rec.Dropped, rec.Failed)
+	}
 	return &App{
 		Config: cfg, Logger: logger, Store: st, Hasher: hasher, Keys: km, Policy: pol, Now: now,
+		Metrics:    m,
 		Provision:  prov,
 		OAuth:      oa,
 		Guard:      g,
@@ -301,12 +316,14 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 		UserInfo:   ui,
 		Management: mgmt,
 		Handler: httpapi.New(httpapi.Deps{OAuth: oa, Lifecycle: lc, OIDC: oi, UserInfo: ui, Readiness: readiness, Logger: logger,
-			TrustedOrigins: cfg.CORS.TrustedOrigins, Management: mgmt}),
+			TrustedOrigins: cfg.CORS.TrustedOrigins, Management: mgmt,
+			Requests: requestObserver(m), Metrics: mainMetricsHandler(m, cfg)}),
 	}, nil
 }
 
 // newGuard builds the login guard from the configuration.
-func newGuard(lp config.LoginProtection, st store.Store, hasher *password.Hasher, sink events.Sink, logger *slog.Logger, now func() time.Time) (*guard.Guard, error) {
+func newGuard(lp config.LoginProtection, st store.Store, hasher *password.Hasher, sink events.Sink, logger *slog.Logger, now func() time.Time,
+	rateLimited func(string)) (*guard.Guard, error) {
 	proxies, err := guard.ParsePrefixes(lp.TrustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("app: login_protection.trusted_proxies: %w", err)
@@ -324,7 +341,7 @@ func newGuard(lp config.LoginProtection, st store.Store, hasher *password.Hasher
 		Sources:        guard.Sources{TrustedProxies: proxies},
 		TrustedClients: lp.TrustedClients,
 	}
-	return guard.New(cfg, guard.Deps{Store: st, Delay: hasher, Events: sink, Logger: logger, Now: now}), nil
+	return guard.New(cfg, guard.Deps{Store: st, Delay: hasher, Events: sink, Logger: logger, Now: now, RateLimited: rateLimited}), nil
 }
 
 // orgID derives the deployment's org id ("00o…", the idp claim) from the

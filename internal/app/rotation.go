@@ -17,5 +17,6 @@ func (a *App) RunKeyRotation(ctx context.Context) {
 		Every:             a.Config.Keys.RotationCheckInterval.Duration,
 		PublishExpiredFor: a.Config.Keys.PublishExpiredFor.Duration,
 		Logger:            a.Logger,
+		Rotated:           keyRotationHook(a.Metrics),
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -60,6 +61,18 @@ type Config struct {
 	Cache Cache `yaml:"cache"`
 	// ManagementAPI configures /api/v1 (docs/management-api.md).
 	ManagementAPI ManagementAPI `yaml:"management_api"`
+	// Metrics configures the Prometheus metrics (docs/operations.md).
+	Metrics Metrics `yaml:"metrics"`
+}
+
+// Metrics configures the Prometheus exposition at /metrics.
+type Metrics struct {
+	// Enabled serves /metrics; false serves it nowhere.
+	Enabled bool `yaml:"enabled"`
+	// Addr is a separate listen address for /metrics (e.g.
+	// 127.0.0.1:9090), so that it need not be reachable where the token
+	// endpoint is; empty serves it on the main listener.
+	Addr string `yaml:"addr"`
 }
 
 // ManagementAPI configures the management API.
@@ -234,6 +247,7 @@ func Default() Config {
 		Cache:  Cache{TTL: Duration{5 * time.Second}},
 		// Okta's default for most management endpoints: 600 a minute.
 		ManagementAPI: ManagementAPI{RateLimit: RateLimit{Requests: 600, Window: Duration{time.Minute}}},
+		Metrics:       Metrics{Enabled: true},
 	}
 }
 
@@ -369,6 +383,13 @@ func (c *Config) Validate() error {
 	}
 	if c.Password.Workers < 0 || c.Password.Queue < 0 || c.Password.ClientQueue < 0 || c.Password.SourceQueue < 0 {
 		errs = append(errs, errors.New("password: workers, queue, client_queue and source_queue must not be negative"))
+	}
+	if a := c.Metrics.Addr; a != "" {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			errs = append(errs, fmt.Errorf("metrics.addr %q: want host:port, e.g. 127.0.0.1:9090", a))
+		} else if a == c.Addr {
+			errs = append(errs, fmt.Errorf("metrics.addr %q is addr: leave metrics.addr empty to serve /metrics on the main listener", a))
+		}
 	}
 	errs = append(errs, c.LoginProtection.validate()...)
 	if err := c.PasswordPolicy.Validate(); err != nil {

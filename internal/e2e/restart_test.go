@@ -149,9 +149,17 @@ func TestAccessLogHasNoSecrets(t *testing.T) {
 	if len(lines) != 3 {
 		t.Fatalf("want 3 access-log lines, got %d:\n%s", len(lines), log)
 	}
-	for _, want := range []string{"method=POST", "path=/oauth2/default/v1/token", "status=200", "duration=", "client_id=" + c.ID} {
+	for _, want := range []string{"method=POST", "path=/oauth2/default/v1/token", `route="POST /oauth2/{server}/v1/token"`, "status=200", "duration_ms=", "client_id=" + c.ID} {
 		if !strings.Contains(lines[1], want) {
 			t.Errorf("log line %q lacks %q", lines[1], want)
+		}
+	}
+	if strings.Contains(lines[1], "error=") {
+		t.Errorf("a success names an error: %q", lines[1])
+	}
+	for _, want := range []string{"status=400", "error=invalid_grant", `reason="wrong password"`} {
+		if !strings.Contains(lines[2], want) {
+			t.Errorf("log line %q lacks %q", lines[2], want)
 		}
 	}
 }

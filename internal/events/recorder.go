@@ -44,6 +44,10 @@ type RecorderConfig struct {
 	// WarnEvery is the least time between two warnings about dropped or
 	// unwritten events (default 10s).
 	WarnEvery time.Duration
+	// Observer, when set, is shown every event Record receives, as it
+	// arrives, even one that is then dropped (package metrics counts
+	// them). Its Record must never block.
+	Observer Sink
 }
 
 // Recorder is the Sink a server uses: Record queues events in a bounded
@@ -97,6 +101,7 @@ func NewRecorder(cfg RecorderConfig) *Recorder {
 // the request id as the transaction. When the buffer is full, or the
 // recorder is closed, the event is dropped and counted.
 func (r *Recorder) Record(ctx context.Context, e Event) {
+	Record(ctx, r.cfg.Observer, e)
 	e = Stamp(ctx, e, r.cfg.Now)
 	if r.closed.Load() {
 		r.drop()

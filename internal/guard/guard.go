@@ -73,6 +73,8 @@ type Guard struct {
 	events events.Sink
 	logger *slog.Logger
 	now    func() time.Time
+	// rateLimited is Deps.RateLimited.
+	rateLimited func(limit string)
 
 	username, client, source *ratelimit.Limiter
 
@@ -87,6 +89,10 @@ type Deps struct {
 	Events events.Sink // optional: the audit trail
 	Logger *slog.Logger
 	Now    func() time.Time // time.Now when nil
+	// RateLimited, when set, is told of every refusal by a rate limit,
+	// named "username", "client" or "source" (the audit trail records
+	// only the first of a window). It must be safe for concurrent use.
+	RateLimited func(limit string)
 }
 
 var _ oauth.LoginGuard = (*Guard)(nil)
@@ -107,6 +113,8 @@ func New(cfg Config, d Deps) *Guard {
 		username: ratelimit.New(cfg.Username, now),
 		client:   ratelimit.New(cfg.Client, now),
 		source:   ratelimit.New(cfg.Source, now),
+
+		rateLimited: d.RateLimited,
 	}
 }
 
@@ -130,6 +138,9 @@ func (g *Guard) take(ctx context.Context, l *ratelimit.Limiter, key, which strin
 	ratelimit.Observe(ctx, r)
 	if r.Allowed {
 		return nil
+	}
+	if g.rateLimited != nil {
+		g.rateLimited(which)
 	}
 	if r.FirstRefusal && g.events != nil {
 		lim := g.limitOf(which)

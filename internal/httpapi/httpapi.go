@@ -39,6 +39,18 @@ type Deps struct {
 	// TrustedOrigins are the web origins answered with CORS on the
 	// endpoints a browser may call (config cors.trusted_origins).
 	TrustedOrigins []string
+	// Requests, when set, is told of every request (package metrics).
+	Requests RequestObserver
+	// Metrics, when set, serves GET /metrics on this listener (the
+	// Prometheus exposition; config metrics.addr empty).
+	Metrics http.Handler
+}
+
+// RequestObserver is told of every request served: route is the pattern
+// of the route that matched ("GET /healthz", never the raw path, so that
+// its values stay few), or "unmatched". It must be safe for concurrent use.
+type RequestObserver interface {
+	ObserveRequest(route string, status int, d time.Duration)
 }
 
 // New returns the server's root handler.
@@ -83,10 +95,13 @@ func New(d Deps) http.Handler {
 		defer cancel()
 		writeReadiness(w, readiness(ctx, d.Readiness, d.Logger))
 	})
+	if d.Metrics != nil {
+		mux.Handle("GET /metrics", d.Metrics)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+truncate(r.URL.Path, 128)+" (Endpoint)")
 	})
-	return withRequestID(withRecovery(withAccessLog(mux, d.Logger), d.Logger))
+	return withRequestID(withRecovery(withAccessLog(mux, d.Logger, d.Requests), d.Logger))
 }
 
 // readinessReport is the /readyz body: status is "ok" or "{check}
@@ -202,29 +217,53 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 }
 
 // withAccessLog writes one line per request: method, path (never the query,
-// which could hold credentials), status, duration and the client id.
-func withAccessLog(next http.Handler, logger *slog.Logger) http.Handler {
+// which could hold credentials), the route that matched, status, duration
+// in milliseconds, the client id and, for a refused request, the error
+// code and a short reason (package reqlog). It tells obs, when set, of
+// every request.
+func withAccessLog(next http.Handler, logger *slog.Logger, obs RequestObserver) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &reqlog.Info{}
 		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r.WithContext(reqlog.With(r.Context(), info)))
+		// The mux sets the pattern it matched on the request it is given.
+		inner := r.WithContext(reqlog.With(r.Context(), info))
+		next.ServeHTTP(rec, inner)
+		elapsed := time.Since(start)
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
-		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		route := inner.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		if obs != nil {
+			obs.ObserveRequest(route, rec.status, elapsed)
+		}
+		attrs := []slog.Attr{
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
+			slog.String("route", route),
 			slog.Int("status", rec.status),
-			slog.Duration("duration", time.Since(start)),
+			slog.Float64("duration_ms", Milliseconds(elapsed)),
 			slog.String("client_id", info.ClientID),
 			slog.String("request_id", RequestID(r.Context())),
 			slog.String("remote", r.RemoteAddr),
 			// The address the request is attributed to, when the login
 			// guard resolved one (trusted proxies and clients).
 			slog.String("source", info.Source),
-		)
+		}
+		if info.Error != "" {
+			attrs = append(attrs, slog.String("error", info.Error), slog.String("reason", info.Reason))
+		}
+		logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})
+}
+
+// Milliseconds is d in milliseconds to the microsecond, the unit of every
+// duration_ms field in the logs.
+func Milliseconds(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
 }
 
 func truncate(s string, n int) string {

@@ -27,6 +27,9 @@ type RotationConfig struct {
 	PublishExpiredFor time.Duration
 	// Logger receives rotations, deletions and errors; discarded when nil.
 	Logger *slog.Logger
+	// Rotated, when set, is told of every rotation a pass made, with the
+	// authorization server's id (package metrics counts them).
+	Rotated func(authServerID string)
 }
 
 // RunRotation looks after the keys of every server List returns, at once
@@ -78,6 +81,9 @@ func (m *Manager) rotationPass(ctx context.Context, cfg RotationConfig, logger *
 		if r.Rotated {
 			logger.Info("signing keys rotated", "authserver", srv.ID,
 				"active", r.Active.ID, "next", r.Next.ID, "expired", r.Expired.ID)
+			if cfg.Rotated != nil {
+				cfg.Rotated(srv.ID)
+			}
 		}
 		deleted, err := m.Prune(ctx, srv.ID, cfg.PublishExpiredFor)
 		for _, kid := range deleted {

@@ -638,12 +638,13 @@ func TestRunRotation(t *testing.T) {
 		return servers, nil
 	}
 	var logs syncBuffer
+	var rotated []string // told by the Rotated hook; read after the loop ends
 	loopCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		f.m.RunRotation(loopCtx, RotationConfig{List: list, Every: time.Millisecond, PublishExpiredFor: time.Hour,
-			Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			Logger: slog.New(slog.NewTextHandler(&logs, nil)), Rotated: func(id string) { rotated = append(rotated, id) }})
 	}()
 	// The third call to List begins after the second pass, the first that
 	// got the servers, has finished.
@@ -673,5 +674,8 @@ func TestRunRotation(t *testing.T) {
 	}
 	if strings.Count(out, "signing keys rotated") != 1 {
 		t.Errorf("want one rotation logged:\n%s", out)
+	}
+	if !slices.Equal(rotated, []string{"default"}) {
+		t.Errorf("Rotated told of %v, want [default]", rotated)
 	}
 }

@@ -218,7 +218,8 @@ func (s *Server) checkClient(ctx context.Context, creds clientCredentials, audie
 		return store.Client{}, oautherr.ErrInvalidClient.WithDebug("the client has no ACTIVE secret")
 	}
 	if !matched {
-		return store.Client{}, oautherr.ErrInvalidClient.WithDescription("The client secret supplied for a confidential client is invalid.")
+		return store.Client{}, oautherr.ErrInvalidClient.WithDescription("The client secret supplied for a confidential client is invalid.").
+			WithDebug("secret mismatch")
 	}
 	if method != creds.method {
 		return store.Client{}, oautherr.ErrInvalidClient.WithDebug("client is configured for %s, request used %s", method, creds.method)
@@ -267,7 +268,8 @@ func (s *Server) checkBasicID(ctx context.Context, id string) (store.Client, err
 func (s *Server) loadClient(ctx context.Context, id string) (store.Client, error) {
 	c, err := s.Store.GetClient(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status != store.StatusActive) {
-		return store.Client{}, oautherr.ErrInvalidClient.WithDescription("Invalid value for 'client_id' parameter.")
+		return store.Client{}, oautherr.ErrInvalidClient.WithDescription("Invalid value for 'client_id' parameter.").
+			WithDebug("unknown or inactive client")
 	}
 	if err != nil {
 		return store.Client{}, err

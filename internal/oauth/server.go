@@ -212,6 +212,7 @@ func requireParams(form url.Values, names ...string) error {
 }
 
 func (s *Server) logError(ctx context.Context, err error) {
+	oautherr.Note(ctx, err)
 	var oe *oautherr.Error
 	if errors.As(err, &oe) {
 		if oe.Status == http.StatusServiceUnavailable {

@@ -8,10 +8,13 @@
 package oautherr
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/latchkey/latchkey/internal/reqlog"
 )
 
 // Error is an OAuth 2.0 error response.
@@ -114,4 +117,21 @@ func Write(w http.ResponseWriter, err error) {
 	h.Set("Pragma", "no-cache")
 	w.WriteHeader(e.Status)
 	_ = json.NewEncoder(w).Encode(body{Error: e.Code, ErrorDescription: e.Description})
+}
+
+// Note records err's code and a short reason in the request's access log
+// (package reqlog): the Debug detail, else the description the client
+// sees. An error that is not an *Error is noted as server_error with no
+// detail, since its text may name internals; its caller logs it.
+func Note(ctx context.Context, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		reqlog.SetError(ctx, ErrServerError.Code, "internal error")
+		return
+	}
+	reason := e.Debug
+	if reason == "" {
+		reason = e.Description
+	}
+	reqlog.SetError(ctx, e.Code, reason)
 }

@@ -1,12 +1,15 @@
 package oautherr
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/latchkey/latchkey/internal/reqlog"
 )
 
 func TestDecorationKeepsIdentityAndSentinel(t *testing.T) {
@@ -56,4 +59,24 @@ func TestWriteUnknownErrorHidesDetail(t *testing.T) {
 	if b["error"] != "server_error" || b["error_description"] != ErrServerError.Description {
 		t.Fatalf("body %v", b)
 	}
+}
+
+func TestNote(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err          error
+		code, reason string
+	}{
+		{ErrInvalidClient.WithDebug("secret mismatch"), "invalid_client", "secret mismatch"},
+		{ErrInvalidScope.WithDescription("One or more scopes are not configured."), "invalid_scope", "One or more scopes are not configured."},
+		{fmt.Errorf("wrapped: %w", ErrAccessDenied.WithDebug("no policy rule")), "access_denied", "no policy rule"},
+		{errors.New("pq: password=hunter2"), "server_error", "internal error"},
+	} {
+		info := &reqlog.Info{}
+		Note(reqlog.With(context.Background(), info), tc.err)
+		if info.Error != tc.code || info.Reason != tc.reason {
+			t.Errorf("Note(%v) = %q %q, want %q %q", tc.err, info.Error, info.Reason, tc.code, tc.reason)
+		}
+	}
+	Note(context.Background(), ErrInvalidGrant) // no Info: nothing to do, no panic
 }

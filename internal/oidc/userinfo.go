@@ -63,6 +63,7 @@ func (u *UserInfo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else {
 			u.Logger.ErrorContext(r.Context(), "userinfo failed", "err", err)
 		}
+		oautherr.Note(r.Context(), err)
 		oautherr.Write(w, err)
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // QueueKey says on whose behalf a request waits for a worker: the OAuth
@@ -48,6 +49,12 @@ type admission struct {
 	sourceCap int
 	clients   map[string]*clientQueue
 	ring      list.List // of *clientQueue that have waiters; Front is served next
+
+	// For Stats: the slots, and the waits and refusals since the start.
+	workers  int
+	waits    uint64
+	waitTime time.Duration
+	rejected uint64
 }
 
 type clientQueue struct {
@@ -75,7 +82,7 @@ type waiter struct {
 func newAdmission(workers, queueCap, clientCap, sourceCap int) *admission {
 	return &admission{
 		free: workers, queueCap: queueCap, clientCap: clientCap, sourceCap: sourceCap,
-		clients: make(map[string]*clientQueue),
+		clients: make(map[string]*clientQueue), workers: workers,
 	}
 }
 
@@ -95,12 +102,20 @@ func (a *admission) acquire(ctx context.Context) error {
 		return err
 	}
 	w, err := a.enqueueLocked(queueKeyFrom(ctx))
+	if err != nil {
+		a.rejected++
+	}
 	a.mu.Unlock()
 	if err != nil {
 		return err
 	}
+	start := time.Now()
 	select {
 	case <-w.ready:
+		a.mu.Lock()
+		a.waits++
+		a.waitTime += time.Since(start)
+		a.mu.Unlock()
 		return nil
 	case <-ctx.Done():
 	}

@@ -404,9 +404,9 @@ func (e *Engine) matchRule(ctx context.Context, req Request, groups []store.Grou
 				WithDescription("Some of the requested scopes were denied by the policy. Denied scopes: [%s]", strings.Join(denied, ", "))
 		}
 		// The first policy whose clients match decides, even with no rule.
-		return store.PolicyRule{}, errNoPolicy.WithDebug("no rule of policy %s matches", p.ID)
+		return store.PolicyRule{}, errNoPolicy.WithDebug("no policy rule: no rule of policy %s matches", p.ID)
 	}
-	return store.PolicyRule{}, errNoPolicy.WithDebug("no policy matches client %s", req.Client.ID)
+	return store.PolicyRule{}, errNoPolicy.WithDebug("no policy rule: no policy matches client %s", req.Client.ID)
 }
 
 // peopleMatch: client credentials requests (no user) match rules open to

@@ -28,6 +28,12 @@ type Info struct {
 	// end user's address when a trusted proxy or a trusted client vouched
 	// for it (package guard). Empty until resolved.
 	Source string
+	// Error is the error code the request was refused with (an OAuth
+	// error such as invalid_client), and Reason a short operator-facing
+	// reason (e.g. "secret mismatch"). Both are empty for a request that
+	// succeeded. Neither ever holds a secret, a password or a token.
+	Error  string
+	Reason string
 }
 
 // With returns a context carrying info.
@@ -54,5 +60,20 @@ func SetClientID(ctx context.Context, id string) {
 func SetSource(ctx context.Context, ip string) {
 	if info := From(ctx); info != nil {
 		info.Source = ip
+	}
+}
+
+// maxReason bounds the reason kept for the access log.
+const maxReason = 160
+
+// SetError records the error code and the reason a request was refused,
+// if the context carries an Info. The reason is cut to a short length; it
+// must never hold a secret, a password or a token.
+func SetError(ctx context.Context, code, reason string) {
+	if info := From(ctx); info != nil {
+		if len(reason) > maxReason {
+			reason = reason[:maxReason]
+		}
+		info.Error, info.Reason = code, reason
 	}
 }
