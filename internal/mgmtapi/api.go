@@ -26,6 +26,7 @@ import (
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/provision"
 	"github.com/latchkey/latchkey/internal/ratelimit"
+	"github.com/latchkey/latchkey/internal/reqlog"
 	"github.com/latchkey/latchkey/internal/secrets"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -134,6 +135,11 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var e *Error
 	if !errors.As(err, &e) {
 		a.cfg.Logger.ErrorContext(r.Context(), "management API request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		reqlog.SetError(r.Context(), CodeInternal, "internal error")
+	} else {
+		// The access log names the Okta code and the summary (never a
+		// credential: summaries name fields and ids only).
+		reqlog.SetError(r.Context(), e.Code, e.Summary)
 	}
 	writeError(w, err)
 }
