@@ -11,7 +11,7 @@ import (
 	"github.com/latchkey/latchkey/internal/userquery"
 )
 
-// routesUsers registers Okta's Users API (docs/management-api.users.md).
+// routesUsers registers Okta's Users API (docs/management-api.md).
 func (a *API) routesUsers() {
 	const read, manage = "okta.users.read", "okta.users.manage"
 	a.handle("GET /api/v1/users", read, a.listUsers)
