@@ -186,6 +186,7 @@ type Store interface {
 	APITokens
 	ClientGrants
 	ClientSecrets
+	Factors
 }
 
 // AuthServers stores authorization servers.

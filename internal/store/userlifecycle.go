@@ -18,7 +18,7 @@ type UserLifecycle interface {
 	// user does not exist; a zero at is refused.
 	RevokeUserTokens(ctx context.Context, userID string, at time.Time) error
 	// DeleteUser removes the user and what belongs to it alone: its group
-	// memberships, client assignments, password history and the login
+	// memberships, client assignments, password history, second factors and the login
 	// guard's counters of its login. Its refresh tokens and token records
 	// stay (revoke them first) until DeleteExpired removes them; with the
 	// user gone they are inactive. ErrNotFound if the user does not exist.

@@ -26,6 +26,7 @@ var kinds = []kind{
 	kindOf[assignment]{"client assignments", walkAssignments, each(putAssignment)},
 	kindOf[store.ClientGrant]{"client grants", walkClientGrants, each(method(store.Store.CreateClientGrant))},
 	kindOf[store.ClientSecret]{"client secrets", walkClientSecrets, each(putClientSecret)},
+	kindOf[store.Factor]{"user factors", walkFactors, each(putFactor)},
 	kindOf[store.APIToken]{"API tokens", walkAPITokens, each(method(store.Store.CreateAPIToken))},
 	kindOf[store.RefreshToken]{"refresh tokens", walkRefreshTokens, each(method(store.Store.CreateRefreshToken))},
 	kindOf[store.TokenRecord]{"token records", walkTokenRecords, each(method(store.Store.RecordToken))},
@@ -276,6 +277,39 @@ func putClientSecret(ctx context.Context, s store.Store, cs store.ClientSecret) 
 			}
 		}
 		return append(old, cs), nil
+	})
+	return err
+}
+
+func walkFactors(ctx context.Context, s store.Store, emit func([]store.Factor) error) error {
+	return pages(func(p store.Page) ([]store.User, error) { return s.ListUsers(ctx, p) },
+		func(u store.User) string { return u.ID }, func(users []store.User) error {
+			for _, u := range users {
+				fs, err := s.ListFactors(ctx, u.ID)
+				if err != nil {
+					return err
+				}
+				if len(fs) == 0 {
+					continue
+				}
+				if err := emit(fs); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+}
+
+// putFactor adds one factor to its user's; one already there (the same
+// id) is a conflict, as for the other kinds.
+func putFactor(ctx context.Context, s store.Store, f store.Factor) error {
+	_, err := s.UpdateFactors(ctx, f.UserID, func(old []store.Factor) ([]store.Factor, error) {
+		for _, o := range old {
+			if o.ID == f.ID {
+				return nil, fmt.Errorf("factor %s: %w", f.ID, store.ErrConflict)
+			}
+		}
+		return append(old, f), nil
 	})
 	return err
 }

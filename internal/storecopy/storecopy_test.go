@@ -91,6 +91,11 @@ func populate(t *testing.T) source {
 	must(t, a.Store.AssignClient(ctx, c.ID, g.ID))
 	must(t, a.Store.UseOnce(ctx, "assertion-jti", time.Now().Add(time.Hour)))
 	now := time.Now().UTC().Truncate(time.Millisecond)
+	_, err = a.Store.UpdateFactors(ctx, u.ID, func([]store.Factor) ([]store.Factor, error) {
+		return []store.Factor{{ID: "uftada", UserID: u.ID, Type: store.FactorTOTP, Provider: store.ProviderOkta, Status: store.FactorActive,
+			Sealed: []byte("sealed"), LastStep: 1, RecoveryCodes: []string{"h1"}, CreatedAt: now, UpdatedAt: now}}, nil
+	})
+	must(t, err)
 	must(t, a.Store.CreateClientGrant(ctx, store.ClientGrant{ID: "oagusers", ClientID: c.ID, ScopeID: "okta.users.read",
 		Issuer: "https://id.example.com", Source: "ADMIN", CreatedAt: now, UpdatedAt: now}))
 	must(t, a.Store.CreateAPIToken(ctx, store.APIToken{ID: "00Tterraform", Name: "terraform", TokenHash: "hmac-sha256$v1$x",
@@ -298,6 +303,8 @@ func dump(t *testing.T, s store.Store) map[string]any {
 	for _, u := range users {
 		h, err := s.ListPasswordChanges(ctx, u.ID)
 		get("history "+u.ID, h, err)
+		f, err := s.ListFactors(ctx, u.ID)
+		get("factors "+u.ID, f, err)
 		lc, err := s.ListLoginCounters(ctx, store.NormalizeLogin(u.Login))
 		get("counters "+u.Login, lc, err)
 	}

@@ -450,7 +450,10 @@ var passThrough = []string{"Ping", "Close",
 	// The management API's credentials: read once per management request
 	// or org-server client credentials grant, never on the hot path.
 	"CreateAPIToken", "GetAPIToken", "GetAPITokenByHash", "ListAPITokens", "TouchAPIToken", "DeleteAPIToken",
-	"CreateClientGrant", "GetClientGrant", "ListClientGrants", "DeleteClientGrant"}
+	"CreateClientGrant", "GetClientGrant", "ListClientGrants", "DeleteClientGrant",
+	// Second factors: read at an MFA login only, and their last used step
+	// must never be stale (a cached copy would let a code be replayed).
+	"ListFactors", "UpdateFactors"}
 
 // TestEveryMethodDecided fails when store.Store gains a method nobody has
 // decided for: a new write of a cached kind that passed through unnoticed

@@ -59,6 +59,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 			{`DELETE FROM group_members WHERE user_id = $1`, id},
 			{`DELETE FROM client_assignments WHERE principal_id = $1`, id},
 			{`DELETE FROM password_history WHERE user_id = $1`, id},
+			{`DELETE FROM user_factors WHERE user_id = $1`, id},
 			{`DELETE FROM login_counters WHERE login_key = $1`, loginKey(login)},
 			{`DELETE FROM users WHERE id = $1`, id},
 		}

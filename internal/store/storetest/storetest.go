@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"APITokens", apiTokenTests},
 		{"ClientGrants", clientGrantTests},
 		{"ClientSecrets", clientSecretTests},
+		{"Factors", factorTests},
 		{"Concurrency", concurrencyTests},
 	}
 	for _, g := range groups {
