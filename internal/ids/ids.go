@@ -24,6 +24,8 @@ const (
 	Rule       = "0pr"
 	// ClientSecret is a client's secret record (Okta's "ocs…").
 	ClientSecret = "ocs"
+	// Factor is a user's TOTP factor (Okta's "ost…").
+	Factor = "ost"
 )
 
 // Length is the length of every identifier New returns.
