@@ -72,6 +72,7 @@ func newUsersCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "users", Short: "Manage users", Args: cobra.NoArgs}
 	cmd.AddCommand(newUsersCreateCmd(g), newUsersListCmd(g))
 	cmd.AddCommand(newLifecycleCmds(g)...)
+	cmd.AddCommand(newFactorsCmd(g))
 	return cmd
 }
 

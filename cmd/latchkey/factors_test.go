@@ -1,0 +1,71 @@
+package main
+
+import (
+	"encoding/base32"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/totp"
+)
+
+// TestFactorsCLI: enrol prints the otpauth URI, the factor is PENDING until
+// activate proves possession with a code, which prints ten recovery codes
+// once; a replayed code is refused; reset removes the factor.
+func TestFactorsCLI(t *testing.T) {
+	db := keysDB(t)
+	mustCLI(t, "a long passphrase\n", "users", "create", "--db", db, "--login", "ada@example.com", "--password-stdin")
+
+	human := mustCLI(t, "", "users", "factors", "enroll", "ada@example.com", "--type", "totp", "--db", db, "--qr")
+	if !strings.Contains(human, "otpauth://totp/Latchkey:ada@example.com?") || !strings.Contains(human, "PENDING_ACTIVATION") || !strings.Contains(human, "█") {
+		t.Fatalf("enroll:\n%s", human)
+	}
+	var e struct {
+		ID, Status string
+		OtpauthURI string `json:"otpauth_uri"`
+	}
+	if err := json.Unmarshal([]byte(mustCLI(t, "", "users", "factors", "enroll", "ada@example.com", "--type", "totp", "--db", db, "--json")), &e); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(e.OtpauthURI)
+	if err != nil || e.Status != "PENDING_ACTIVATION" {
+		t.Fatalf("enroll --json: %+v, %v", e, err)
+	}
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(u.Query().Get("secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCLI(t, "", "users", "factors", "enroll", "ada@example.com", "--type", "sms", "--db", db); err == nil {
+		t.Fatalf("enroll --type sms succeeded:\n%s", out)
+	}
+
+	code := totp.Code(secret, time.Now())
+	var act struct {
+		Status        string
+		RecoveryCodes []string `json:"recovery_codes"`
+	}
+	if err := json.Unmarshal([]byte(mustCLI(t, "", "users", "factors", "activate", "ada@example.com", "--code", code, "--db", db, "--json")), &act); err != nil {
+		t.Fatal(err)
+	}
+	if act.Status != "ACTIVE" || len(act.RecoveryCodes) != 10 {
+		t.Fatalf("activate: %+v", act)
+	}
+	if out, err := runCLI(t, "", "users", "factors", "activate", "ada@example.com", "--code", code, "--db", db); err == nil || !strings.Contains(err.Error(), "no pending TOTP factor") {
+		t.Fatalf("a second activation: %v\n%s", err, out)
+	}
+	list := mustCLI(t, "", "users", "factors", "list", "ada@example.com", "--db", db)
+	if !strings.Contains(list, e.ID) || !strings.Contains(list, "ACTIVE") || strings.Contains(list, u.Query().Get("secret")) {
+		t.Fatalf("list:\n%s", list)
+	}
+	if out := mustCLI(t, "", "users", "factors", "recovery-codes", "ada@example.com", "--db", db); strings.Count(out, "\n  ") != 10 {
+		t.Fatalf("recovery-codes:\n%s", out)
+	}
+	if out := mustCLI(t, "", "users", "factors", "reset", "ada@example.com", "--db", db); out != "removed 1 factor(s)\n" {
+		t.Fatalf("reset: %q", out)
+	}
+	if list := mustCLI(t, "", "users", "factors", "list", "ada@example.com", "--db", db, "--json"); strings.TrimSpace(list) != "[]" {
+		t.Fatalf("list after reset: %s", list)
+	}
+}
