@@ -425,6 +425,7 @@ scopes allow every requested scope ("*" allows all) decides the lifetimes.`,
 	f.DurationVar(&in.AccessTokenLifetime, "access-token-lifetime", time.Hour, "access token lifetime, 5m to 24h")
 	f.DurationVar(&in.RefreshTokenLifetime, "refresh-token-lifetime", 0, "refresh token absolute lifetime; 0 is unlimited")
 	f.DurationVar(&in.RefreshTokenWindow, "refresh-token-window", 7*24*time.Hour, "refresh token idle window")
+	f.BoolVar(&in.RequireMFA, "require-mfa", false, "password logins the rule matches need a second factor (TOTP) before tokens")
 	_ = create.MarkFlagRequired("policy")
 	_ = create.MarkFlagRequired("name")
 	_ = create.MarkFlagRequired("grant-types")

@@ -278,6 +278,8 @@ type Decision struct {
 	Lifetimes Lifetimes
 	PolicyID  string // empty on the org server
 	RuleID    string
+	// RequireMFA: the rule asks a second factor of password logins.
+	RequireMFA bool
 	// AccessClaims and IDClaims are the custom claims for the tokens.
 	AccessClaims map[string]any
 	IDClaims     map[string]any
@@ -320,7 +322,7 @@ func (e *Engine) Decide(ctx context.Context, req Request) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
-	d.PolicyID, d.RuleID = rule.PolicyID, rule.ID
+	d.PolicyID, d.RuleID, d.RequireMFA = rule.PolicyID, rule.ID, rule.RequireMFA
 	if rule.AccessTokenLifetime > 0 {
 		d.Lifetimes.Access = rule.AccessTokenLifetime
 	}

@@ -358,6 +358,9 @@ type RuleInput struct {
 	AccessTokenLifetime  time.Duration
 	RefreshTokenLifetime time.Duration // 0: unlimited
 	RefreshTokenWindow   time.Duration // 0: 7 days
+	// RequireMFA asks a second factor of the password logins the rule
+	// matches (see store.PolicyRule).
+	RequireMFA bool
 }
 
 // CreateRule validates and stores a policy rule.
@@ -391,7 +394,8 @@ func (s *Service) CreateRule(ctx context.Context, in RuleInput) (store.PolicyRul
 func ruleRecord(in RuleInput, prio int) store.PolicyRule {
 	return store.PolicyRule{ID: in.ID, PolicyID: in.PolicyID, AuthServerID: in.AuthServerID, Name: in.Name, Priority: prio,
 		GrantTypes: in.GrantTypes, Scopes: in.Scopes, UserIDs: in.UserIDs, GroupIDs: in.GroupIDs,
-		AccessTokenLifetime: in.AccessTokenLifetime, RefreshTokenLifetime: in.RefreshTokenLifetime, RefreshTokenWindow: in.RefreshTokenWindow}
+		AccessTokenLifetime: in.AccessTokenLifetime, RefreshTokenLifetime: in.RefreshTokenLifetime, RefreshTokenWindow: in.RefreshTokenWindow,
+		RequireMFA: in.RequireMFA}
 }
 
 // checkRule validates a rule, filling in the defaults.

@@ -5,9 +5,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/latchkey/latchkey/internal/ids"
+	"github.com/latchkey/latchkey/internal/mfa"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/totp"
 )
@@ -15,13 +15,13 @@ import (
 // Errors of the factor operations, beside ErrInvalid and store.ErrNotFound.
 var (
 	// ErrNoFactor: the user has no factor in the state the operation needs.
-	ErrNoFactor = fmt.Errorf("%w: no such factor", store.ErrNotFound)
+	ErrNoFactor = mfa.ErrNoFactor
 	// ErrFactorExists: the user already has an ACTIVE TOTP factor (reset
 	// it first).
 	ErrFactorExists = fmt.Errorf("%w: the user already has an active TOTP factor", store.ErrConflict)
 	// ErrBadCode: the passcode or recovery code is wrong, or was used.
 	// It wraps totp.ErrReplay when a used TOTP code was replayed.
-	ErrBadCode = errors.New("provision: invalid passcode")
+	ErrBadCode = mfa.ErrBadCode
 )
 
 // RecoveryCodeCount is how many recovery codes an activation hands out.
@@ -64,7 +64,7 @@ func (s *Service) EnrollTOTP(ctx context.Context, idOrLogin, provider string) (E
 	now := s.now()
 	f := store.Factor{ID: ids.New(ids.Factor), UserID: u.ID, Type: store.FactorTOTP, Provider: provider,
 		Status: store.FactorPendingActivation, CreatedAt: now, UpdatedAt: now}
-	if f.Sealed, err = s.Sealer.Seal(secret, factorAAD(f)); err != nil {
+	if f.Sealed, err = s.Sealer.Seal(secret, mfa.SecretAAD(f)); err != nil {
 		return Enrollment{}, fmt.Errorf("provision: seal factor secret: %w", err)
 	}
 	_, err = s.Store.UpdateFactors(ctx, u.ID, func(old []store.Factor) ([]store.Factor, error) {
@@ -96,7 +96,7 @@ func (s *Service) ActivateTOTP(ctx context.Context, idOrLogin, code string) (sto
 		return store.Factor{}, nil, err
 	}
 	codes, hashes := s.newRecoveryCodes()
-	f, err := s.useTOTP(ctx, u.ID, code, store.FactorPendingActivation, func(f *store.Factor) {
+	f, err := s.verifier().VerifyTOTP(ctx, u.ID, code, store.FactorPendingActivation, func(f *store.Factor) {
 		f.Status, f.RecoveryCodes = store.FactorActive, hashes
 	})
 	if err != nil {
@@ -105,74 +105,22 @@ func (s *Service) ActivateTOTP(ctx context.Context, idOrLogin, code string) (sto
 	return f, codes, nil
 }
 
+// verifier checks codes with the service's store, keys and clock.
+func (s *Service) verifier() *mfa.Verifier {
+	return &mfa.Verifier{Store: s.Store, Sealer: s.Sealer, Secrets: s.Secrets, Now: s.Now}
+}
+
 // VerifyTOTP checks a code of the user's ACTIVE TOTP factor and takes its
 // step: the same code is refused from then on (ErrBadCode wrapping
 // totp.ErrReplay). ErrNoFactor if the user has no active TOTP factor.
 func (s *Service) VerifyTOTP(ctx context.Context, userID, code string) (store.Factor, error) {
-	return s.useTOTP(ctx, userID, code, store.FactorActive, nil)
-}
-
-// useTOTP checks code against the user's TOTP factor in status want and,
-// in the same transaction, stores the step it matched and what change does.
-func (s *Service) useTOTP(ctx context.Context, userID, code, want string, change func(*store.Factor)) (store.Factor, error) {
-	var used store.Factor
-	_, err := s.Store.UpdateFactors(ctx, userID, func(fs []store.Factor) ([]store.Factor, error) {
-		i := findFactor(fs, want)
-		if i < 0 {
-			return nil, ErrNoFactor
-		}
-		f := &fs[i]
-		secret, err := s.openFactor(*f)
-		if err != nil {
-			return nil, err
-		}
-		step, err := totp.Check(secret, code, s.now(), f.LastStep)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadCode, err)
-		}
-		f.LastStep, f.UpdatedAt = step, s.now()
-		if change != nil {
-			change(f)
-		}
-		used = *f
-		return fs, nil
-	})
-	if err != nil {
-		return store.Factor{}, err
-	}
-	return used, nil
+	return s.verifier().VerifyTOTP(ctx, userID, code, store.FactorActive, nil)
 }
 
 // UseRecoveryCode checks a recovery code of the user's ACTIVE TOTP factor
-// and removes it, so that it works once. Every stored hash is compared, in
-// constant time.
+// and removes it, so that it works once.
 func (s *Service) UseRecoveryCode(ctx context.Context, userID, code string) (store.Factor, error) {
-	code = normalizeRecoveryCode(code)
-	var used store.Factor
-	_, err := s.Store.UpdateFactors(ctx, userID, func(fs []store.Factor) ([]store.Factor, error) {
-		i := findFactor(fs, store.FactorActive)
-		if i < 0 {
-			return nil, ErrNoFactor
-		}
-		f := &fs[i]
-		match := -1
-		for j, h := range f.RecoveryCodes {
-			if s.Secrets.Verify(h, code) && match < 0 {
-				match = j
-			}
-		}
-		if match < 0 || len(code) != recoveryCodeLength {
-			return nil, ErrBadCode
-		}
-		f.RecoveryCodes = append(f.RecoveryCodes[:match:match], f.RecoveryCodes[match+1:]...)
-		f.UpdatedAt = s.now()
-		used = *f
-		return fs, nil
-	})
-	if err != nil {
-		return store.Factor{}, err
-	}
-	return used, nil
+	return s.verifier().UseRecoveryCode(ctx, userID, code)
 }
 
 // NewRecoveryCodes replaces the recovery codes of the user's ACTIVE TOTP
@@ -184,7 +132,7 @@ func (s *Service) NewRecoveryCodes(ctx context.Context, idOrLogin string) ([]str
 	}
 	codes, hashes := s.newRecoveryCodes()
 	_, err = s.Store.UpdateFactors(ctx, u.ID, func(fs []store.Factor) ([]store.Factor, error) {
-		i := findFactor(fs, store.FactorActive)
+		i := mfa.FindTOTP(fs, store.FactorActive)
 		if i < 0 {
 			return nil, ErrNoFactor
 		}
@@ -235,47 +183,18 @@ func (s *Service) ResetFactors(ctx context.Context, idOrLogin, factorID string) 
 
 // HasActiveFactor reports whether the user has an ACTIVE TOTP factor.
 func (s *Service) HasActiveFactor(ctx context.Context, userID string) (bool, error) {
-	fs, err := s.Store.ListFactors(ctx, userID)
-	if err != nil {
-		return false, err
-	}
-	return findFactor(fs, store.FactorActive) >= 0, nil
-}
-
-func findFactor(fs []store.Factor, status string) int {
-	for i, f := range fs {
-		if f.Type == store.FactorTOTP && f.Status == status {
-			return i
-		}
-	}
-	return -1
-}
-
-// factorAAD binds a sealed secret to its factor and user: a blob copied to
-// another record does not open.
-func factorAAD(f store.Factor) []byte { return []byte("factor:" + f.ID + ":" + f.UserID) }
-
-func (s *Service) openFactor(f store.Factor) ([]byte, error) {
-	if s.Sealer == nil {
-		return nil, errors.New("provision: no master key to open factor secrets")
-	}
-	secret, err := s.Sealer.Open(f.Sealed, factorAAD(f))
-	if err != nil {
-		return nil, fmt.Errorf("provision: open factor %s: %w", f.ID, err)
-	}
-	return secret, nil
+	return s.verifier().HasActiveFactor(ctx, userID)
 }
 
 // Recovery codes: 10 characters of an alphabet without look-alikes (about
 // 49 bits each), shown as two groups of five.
 const (
-	recoveryAlphabet   = "abcdefghjkmnpqrstuvwxyz23456789"
-	recoveryCodeLength = 10
+	recoveryAlphabet = "abcdefghjkmnpqrstuvwxyz23456789"
 )
 
 func (s *Service) newRecoveryCodes() (codes, hashes []string) {
 	for range RecoveryCodeCount {
-		b := make([]byte, recoveryCodeLength)
+		b := make([]byte, mfa.RecoveryCodeLength)
 		for i := range b {
 			b[i] = recoveryAlphabet[randIntn(len(recoveryAlphabet))]
 		}
@@ -284,18 +203,6 @@ func (s *Service) newRecoveryCodes() (codes, hashes []string) {
 		hashes = append(hashes, s.Secrets.Hash(code))
 	}
 	return codes, hashes
-}
-
-// normalizeRecoveryCode drops dashes and spaces and lower-cases, so that a
-// code typed as shown or without its dash is the same code.
-func normalizeRecoveryCode(code string) string {
-	code = strings.ToLower(code)
-	return strings.Map(func(r rune) rune {
-		if r == '-' || r == ' ' {
-			return -1
-		}
-		return r
-	}, code)
 }
 
 // randIntn is a uniform random int in [0, n) from crypto/rand.

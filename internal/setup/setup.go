@@ -85,6 +85,9 @@ type Rule struct {
 	AccessTokenLifetime  string   `yaml:"accessTokenLifetime"`
 	RefreshTokenLifetime string   `yaml:"refreshTokenLifetime"`
 	RefreshTokenWindow   string   `yaml:"refreshTokenWindow"`
+	// MFA is "required" to ask a second factor of password logins, or
+	// empty ("optional" is accepted and means the same as empty).
+	MFA string `yaml:"mfa"`
 }
 
 // Decode reads a Setup strictly: unknown keys are errors.
@@ -267,6 +270,13 @@ func findServer(ctx context.Context, st store.Store, name string) (store.AuthSer
 
 func ruleInput(ctx context.Context, st store.Store, serverID, policyID string, r Rule) (provision.RuleInput, error) {
 	in := provision.RuleInput{AuthServerID: serverID, PolicyID: policyID, Name: r.Name, Priority: r.Priority, GrantTypes: r.GrantTypes, Scopes: r.Scopes}
+	switch r.MFA {
+	case "required":
+		in.RequireMFA = true
+	case "", "optional":
+	default:
+		return in, fmt.Errorf("rule %q: mfa must be required or optional, not %q", r.Name, r.MFA)
+	}
 	for _, ref := range r.Users {
 		u, err := st.GetUser(ctx, ref)
 		if errors.Is(err, store.ErrNotFound) {

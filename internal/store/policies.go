@@ -96,7 +96,12 @@ type PolicyRule struct {
 	// RefreshTokenWindow is the idle window: a refresh token unused for
 	// longer expires.
 	RefreshTokenWindow time.Duration
-	CreatedAt          time.Time
+	// RequireMFA makes a password login the rule matches answer
+	// mfa_required: tokens come only after a second factor (the MFA
+	// grant). It applies at the next password login, never to tokens
+	// already issued or refreshed.
+	RequireMFA bool
+	CreatedAt  time.Time
 	UpdatedAt          time.Time
 }
 

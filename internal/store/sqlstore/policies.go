@@ -204,14 +204,14 @@ func (s *Store) DeletePolicy(ctx context.Context, authServerID, id string) error
 }
 
 const ruleCols = `policy_id, id, auth_server_id, name, priority, status, grant_types, scopes, user_ids,
-	group_ids, access_token_lifetime, refresh_token_lifetime, refresh_token_window, created_at, updated_at`
+	group_ids, access_token_lifetime, refresh_token_lifetime, refresh_token_window, require_mfa, created_at, updated_at`
 
 func scanRule(sc scanner) (store.PolicyRule, error) {
 	var r store.PolicyRule
 	var grants, scopes, users, groups string
-	var access, refresh, window, created, updated int64
+	var access, refresh, window, mfa, created, updated int64
 	err := sc.Scan(&r.PolicyID, &r.ID, &r.AuthServerID, &r.Name, &r.Priority, &r.Status, &grants, &scopes,
-		&users, &groups, &access, &refresh, &window, &created, &updated)
+		&users, &groups, &access, &refresh, &window, &mfa, &created, &updated)
 	if err != nil {
 		return store.PolicyRule{}, err
 	}
@@ -232,6 +232,7 @@ func scanRule(sc scanner) (store.PolicyRule, error) {
 	r.AccessTokenLifetime = fromMillisDuration(access)
 	r.RefreshTokenLifetime = fromMillisDuration(refresh)
 	r.RefreshTokenWindow = fromMillisDuration(window)
+	r.RequireMFA = mfa != 0
 	r.CreatedAt, r.UpdatedAt = fromMillis(created), fromMillis(updated)
 	return r, nil
 }
@@ -247,7 +248,15 @@ func ruleArgs(r store.PolicyRule) ([]any, error) {
 		args = append(args, j)
 	}
 	return append(args, durationMillis(r.AccessTokenLifetime), durationMillis(r.RefreshTokenLifetime),
-		durationMillis(r.RefreshTokenWindow), millis(r.CreatedAt), millis(r.UpdatedAt)), nil
+		durationMillis(r.RefreshTokenWindow), boolInt(r.RequireMFA), millis(r.CreatedAt), millis(r.UpdatedAt)), nil
+}
+
+// boolInt is a flag as an INTEGER/BIGINT column holds it.
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // PutRule implements store.Store: it creates or replaces the rule r.ID of
@@ -274,13 +283,14 @@ func (s *Store) PutRule(ctx context.Context, r store.PolicyRule) error {
 		}
 		_, err = tx.ExecContext(ctx,
 			`INSERT INTO policy_rules (`+ruleCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 			ON CONFLICT (policy_id, id) DO UPDATE SET auth_server_id = excluded.auth_server_id,
 				name = excluded.name, priority = excluded.priority, status = excluded.status,
 				grant_types = excluded.grant_types, scopes = excluded.scopes, user_ids = excluded.user_ids,
 				group_ids = excluded.group_ids, access_token_lifetime = excluded.access_token_lifetime,
 				refresh_token_lifetime = excluded.refresh_token_lifetime,
-				refresh_token_window = excluded.refresh_token_window, created_at = excluded.created_at,
+				refresh_token_window = excluded.refresh_token_window, require_mfa = excluded.require_mfa,
+				created_at = excluded.created_at,
 				updated_at = excluded.updated_at`,
 			args...)
 		if err != nil {

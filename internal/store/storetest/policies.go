@@ -188,6 +188,7 @@ func newRule(as, policy, id string, priority int) store.PolicyRule {
 		AccessTokenLifetime:  time.Hour,
 		RefreshTokenLifetime: 0,
 		RefreshTokenWindow:   7 * 24 * time.Hour,
+		RequireMFA:           priority%2 == 1,
 		CreatedAt:            t0, UpdatedAt: t0.Add(time.Second),
 	}
 }

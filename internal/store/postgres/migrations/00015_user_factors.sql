@@ -1,6 +1,7 @@
 -- Users' second factors (Okta's user factors): a TOTP secret sealed with
 -- the master key, the last time step accepted (each code is accepted
--- once) and the keyed hashes of the unused recovery codes.
+-- once) and the keyed hashes of the unused recovery codes; and the
+-- policy rule flag that requires a second factor for password logins.
 
 -- +goose Up
 CREATE TABLE user_factors (
@@ -18,5 +19,9 @@ CREATE TABLE user_factors (
 
 CREATE INDEX user_factors_user ON user_factors (user_id, created_at);
 
+-- A policy rule may require a second factor for the password grant.
+ALTER TABLE policy_rules ADD COLUMN require_mfa BIGINT NOT NULL DEFAULT 0;
+
 -- +goose Down
+ALTER TABLE policy_rules DROP COLUMN require_mfa;
 DROP TABLE user_factors;
