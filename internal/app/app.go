@@ -26,6 +26,7 @@ import (
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/metrics"
+	"github.com/latchkey/latchkey/internal/mfa"
 	"github.com/latchkey/latchkey/internal/mgmtapi"
 	"github.com/latchkey/latchkey/internal/oauth"
 	"github.com/latchkey/latchkey/internal/oidc"
@@ -263,7 +264,8 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 	minter := &token.Minter{Keys: km, Now: now, IDP: orgID}
 	rec := events.NewRecorder(events.RecorderConfig{Store: st, Logger: logger, Now: now, Observer: eventObserver(m)})
 	oa := &oauth.Server{Store: st, Policy: pol, Hasher: hasher, Secrets: sec, Minter: minter, Logger: logger, Now: now, Realm: "Latchkey",
-		Sealer: sealer, ClientJWKS: oauth.NewRemoteJWKS(oauth.RemoteJWKSConfig{Now: now, AllowInsecure: cfg.Clients.AllowInsecureJWKSURI}), Events: rec}
+		Sealer: sealer, ClientJWKS: oauth.NewRemoteJWKS(oauth.RemoteJWKSConfig{Now: now, AllowInsecure: cfg.Clients.AllowInsecureJWKSURI}), Events: rec,
+		MFA: &mfa.Verifier{Store: st, Sealer: sealer, Secrets: sec, Now: now}}
 	g, err := newGuard(cfg.LoginProtection, st, hasher, rec, logger, now, rateLimitHook(m))
 	if err != nil {
 		return nil, err

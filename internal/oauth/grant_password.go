@@ -56,6 +56,9 @@ func (s *Server) passwordGrant(ctx context.Context, req *tokenRequest) (*tokenRe
 		return nil, err
 	}
 	authTime := s.now()
+	if d.RequireMFA {
+		return nil, s.requireMFA(ctx, req, user, d, authTime)
+	}
 	in := issuance{user: &user, decision: d, authTime: authTime}
 	if wantsRefresh(req.client, d.Scopes) {
 		if in.refresh, in.familyID, err = s.newFamily(ctx, req, user, d, authTime); err != nil {

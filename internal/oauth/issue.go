@@ -25,6 +25,8 @@ type issuance struct {
 	// refreshID is the store id (a hash) of refresh when it is a new
 	// token, for the audit trail; empty when refresh is the one presented.
 	refreshID string
+	// amr is the ID token's amr; nil means ["pwd"].
+	amr []string
 }
 
 // issue mints the access token (and the ID token when openid was granted to
@@ -66,7 +68,7 @@ func (s *Server) mint(ctx context.Context, req *tokenRequest, in issuance) (toke
 	issued, err := s.Minter.Mint(ctx, token.Request{
 		AuthServerID: req.server.ID, Issuer: req.server.Issuer, Audience: req.server.Audience,
 		ClientID: req.client.ID, User: in.user, Scopes: d.Scopes,
-		AccessTTL: d.Lifetimes.Access, IDTTL: d.Lifetimes.ID, AuthTime: in.authTime, AMR: []string{"pwd"},
+		AccessTTL: d.Lifetimes.Access, IDTTL: d.Lifetimes.ID, AuthTime: in.authTime, AMR: in.amr,
 		IDToken:     in.user != nil && slices.Contains(d.Scopes, policy.ScopeOpenID),
 		ExtraAccess: d.AccessClaims, ExtraID: d.IDClaims,
 	})

@@ -16,6 +16,7 @@ import (
 	"github.com/latchkey/latchkey/internal/apierr"
 	"github.com/latchkey/latchkey/internal/events"
 	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/mfa"
 	"github.com/latchkey/latchkey/internal/oautherr"
 	"github.com/latchkey/latchkey/internal/password"
 	"github.com/latchkey/latchkey/internal/policy"
@@ -48,6 +49,9 @@ type Server struct {
 	// Events, when set, receives the audit trail of the token lifecycle:
 	// grants, refresh token reuse, revocations.
 	Events events.Sink
+	// MFA checks second factors for the rules that require them and for
+	// the MFA grants; Sealer seals the mfa_token.
+	MFA *mfa.Verifier
 
 	// overloadLog throttles the lines written about overload answers.
 	overloadLog logThrottle
@@ -93,6 +97,9 @@ func (s *Server) grants() map[string]grantHandler {
 		policy.GrantPassword:          s.passwordGrant,
 		policy.GrantRefreshToken:      s.refreshGrant,
 		policy.GrantClientCredentials: s.clientCredentialsGrant,
+		policy.GrantMFAOTP:            s.mfaGrant,
+		policy.GrantMFAOTPAuth0:       s.mfaGrant,
+		policy.GrantMFARecoveryCode:   s.mfaGrant,
 	}
 }
 

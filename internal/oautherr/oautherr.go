@@ -26,6 +26,9 @@ type Error struct {
 	Debug string
 	// Header holds extra response headers (WWW-Authenticate, Retry-After, …).
 	Header http.Header
+	// MFAToken is the "mfa_token" member of an mfa_required answer; it is
+	// never logged (Error leaves it out).
+	MFAToken string
 }
 
 func (e *Error) Error() string {
@@ -70,6 +73,13 @@ func (e *Error) WithDebug(format string, args ...any) *Error {
 	return c
 }
 
+// WithMFAToken returns a copy that carries an mfa_token to the client.
+func (e *Error) WithMFAToken(token string) *Error {
+	c := e.clone()
+	c.MFAToken = token
+	return c
+}
+
 // WithHeader returns a copy that also sets a response header.
 func (e *Error) WithHeader(key, value string) *Error {
 	c := e.clone()
@@ -93,12 +103,17 @@ var (
 	ErrServerError            = &Error{Code: "server_error", Status: http.StatusInternalServerError, Description: "The authorization server encountered an unexpected condition that prevented it from fulfilling the request."}
 	ErrTemporarilyUnavailable = &Error{Code: "temporarily_unavailable", Status: http.StatusServiceUnavailable, Description: "The authorization server is currently unable to handle the request due to a temporary overloading or maintenance of the server."}
 	ErrInvalidToken           = &Error{Code: "invalid_token", Status: http.StatusUnauthorized, Description: "The access token is invalid."}
-	ErrInsufficientScope      = &Error{Code: "insufficient_scope", Status: http.StatusForbidden, Description: "The access token must provide access to at least one of these scopes."}
+	// ErrMFARequired answers a right password when policy asks for a
+	// second factor (Okta's direct authentication, Auth0's MFA API); it
+	// carries the mfa_token that the MFA grant redeems.
+	ErrMFARequired       = &Error{Code: "mfa_required", Status: http.StatusForbidden, Description: "Multi-factor authentication is required."}
+	ErrInsufficientScope = &Error{Code: "insufficient_scope", Status: http.StatusForbidden, Description: "The access token must provide access to at least one of these scopes."}
 )
 
 type body struct {
 	Error            string `json:"error"`
 	ErrorDescription string `json:"error_description,omitempty"`
+	MFAToken         string `json:"mfa_token,omitempty"`
 }
 
 // Write sends err as an OAuth 2.0 error response with no-store headers.
@@ -116,7 +131,7 @@ func Write(w http.ResponseWriter, err error) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
 	w.WriteHeader(e.Status)
-	_ = json.NewEncoder(w).Encode(body{Error: e.Code, ErrorDescription: e.Description})
+	_ = json.NewEncoder(w).Encode(body{Error: e.Code, ErrorDescription: e.Description, MFAToken: e.MFAToken})
 }
 
 // Note records err's code and a short reason in the request's access log

@@ -18,11 +18,19 @@ const (
 	GrantPassword          = "password"
 	GrantRefreshToken      = "refresh_token"
 	GrantClientCredentials = "client_credentials"
+	// GrantMFAOTP completes a password login that answered mfa_required
+	// with a one-time passcode (Okta's direct authentication);
+	// GrantMFAOTPAuth0 is Auth0's name for it, accepted as an alias.
+	GrantMFAOTP      = "urn:okta:params:oauth:grant-type:mfa-otp"
+	GrantMFAOTPAuth0 = "http://auth0.com/oauth/grant-type/mfa-otp"
+	// GrantMFARecoveryCode completes it with a recovery code (Auth0's
+	// grant; Okta has no recovery codes on this flow).
+	GrantMFARecoveryCode = "http://auth0.com/oauth/grant-type/mfa-recovery-code"
 )
 
 // SupportedGrants lists every grant type the token endpoint implements, in
 // the order error messages list them.
-var SupportedGrants = []string{GrantPassword, GrantRefreshToken, GrantClientCredentials}
+var SupportedGrants = []string{GrantPassword, GrantRefreshToken, GrantClientCredentials, GrantMFAOTP, GrantMFAOTPAuth0, GrantMFARecoveryCode}
 
 // Built-in scopes: the OIDC scopes (OIDC Core section 5.4) and
 // offline_access, on every authorization server.

@@ -102,7 +102,7 @@ type PolicyRule struct {
 	// already issued or refreshed.
 	RequireMFA bool
 	CreatedAt  time.Time
-	UpdatedAt          time.Time
+	UpdatedAt  time.Time
 }
 
 // Policies stores scopes, claims, policies and rules, per authorization
