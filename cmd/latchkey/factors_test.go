@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/internal/store/sqlite"
 	"github.com/latchkey/latchkey/internal/totp"
 )
 
@@ -67,5 +68,23 @@ func TestFactorsCLI(t *testing.T) {
 	}
 	if list := mustCLI(t, "", "users", "factors", "list", "ada@example.com", "--db", db, "--json"); strings.TrimSpace(list) != "[]" {
 		t.Fatalf("list after reset: %s", list)
+	}
+}
+
+// TestRulesRequireMFACLI: rules create --require-mfa stores the flag.
+func TestRulesRequireMFACLI(t *testing.T) {
+	db := keysDB(t)
+	out := mustCLI(t, "", "policies", "create", "--db", db, "--name", "mfa")
+	policyID := strings.Fields(out)[1]
+	mustCLI(t, "", "rules", "create", "--db", db, "--policy", policyID, "--name", "pw", "--grant-types", "password", "--require-mfa")
+	mustCLI(t, "", "rules", "create", "--db", db, "--policy", policyID, "--name", "plain", "--grant-types", "password")
+	st, err := sqlite.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rules, err := st.ListRules(t.Context(), policyID)
+	if err != nil || len(rules) != 2 || !rules[0].RequireMFA || rules[1].RequireMFA {
+		t.Fatalf("rules: %+v, %v", rules, err)
 	}
 }

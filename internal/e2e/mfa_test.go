@@ -2,8 +2,8 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"encoding/base32"
+	"encoding/json"
 	"net/url"
 	"slices"
 	"strings"
