@@ -249,6 +249,9 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 	hasher, err := password.New(password.Config{
 		Params:  password.Params{MemoryKiB: p.MemoryKiB, Iterations: p.Iterations, Parallelism: p.Parallelism, SaltLen: 16, KeyLen: 32},
 		Workers: p.Workers, Queue: p.Queue, ClientQueue: p.ClientQueue, SourceQueue: p.SourceQueue,
+		// A CLI command that checks no password never pays for the dummy
+		// hash; Serve and ServeTLS warm the hasher before they listen.
+		Lazy: true,
 	})
 	if err != nil {
 		return nil, err
@@ -399,6 +402,9 @@ func (a *App) Bootstrap(ctx context.Context) (setup.Report, error) {
 // Serve serves HTTP on ln until ctx is done, then shuts down gracefully,
 // waiting at most shutdownTimeout for requests in flight.
 func (a *App) Serve(ctx context.Context, ln net.Listener, shutdownTimeout time.Duration) error {
+	if err := a.Hasher.Warm(); err != nil {
+		return err
+	}
 	srv := a.httpServer(a.Handler)
 	return serveUntilDone(ctx, srv, shutdownTimeout, func() error { return srv.Serve(ln) })
 }
@@ -407,6 +413,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, shutdownTimeout time.D
 // which its Reload may replace at any time. Every answer carries
 // Strict-Transport-Security unless tls.hsts_max_age is 0.
 func (a *App) ServeTLS(ctx context.Context, ln net.Listener, certs *tlsreload.Reloader, shutdownTimeout time.Duration) error {
+	if err := a.Hasher.Warm(); err != nil {
+		return err
+	}
 	srv := a.httpServer(hsts(a.Handler, a.Config.TLS.HSTSMaxAge.Duration))
 	srv.TLSConfig = certs.Config()
 	return serveUntilDone(ctx, srv, shutdownTimeout, func() error { return srv.ServeTLS(ln, "", "") })

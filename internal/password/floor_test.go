@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -308,5 +309,41 @@ func TestSeedTakesFasterRun(t *testing.T) {
 	}
 	if d := took(clk, func() { _ = h.Delay(context.Background()) }); d != argon2Cost {
 		t.Fatalf("seeded floor %v, want %v", d, argon2Cost)
+	}
+}
+
+// TestLazyHasherSeedsOnFirstUse: a Lazy hasher hashes nothing until it is
+// first used (a CLI command that checks no password pays nothing), then
+// seeds the floor before that first answer, exactly as New does eagerly:
+// the first unknown-user check already waits the floor.
+func TestLazyHasherSeedsOnFirstUse(t *testing.T) {
+	var hashes atomic.Int64
+	count := func(context.Context, string) { hashes.Add(1) }
+	h, err := newHasherHooked(Config{Params: cheap, Workers: 1, Lazy: true}, count)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := hashes.Load(); n != 0 {
+		t.Fatalf("a lazy hasher hashed %d times at construction", n)
+	}
+	if got := h.floor.floor(time.Now()); got != 0 {
+		t.Fatalf("floor before first use %v, want 0 (unseeded)", got)
+	}
+	if err := h.VerifyDummy(context.Background(), "nobody's password"); err != nil {
+		t.Fatal(err)
+	}
+	// The seed (a hash and a check) ran before the dummy check itself.
+	if n := hashes.Load(); n != 3 {
+		t.Fatalf("%d hashes after the first check, want 3 (dummy hash, seeding check, the check)", n)
+	}
+	if got := h.floor.floor(time.Now()); got <= 0 {
+		t.Fatalf("floor after first use %v, want the seeded cost", got)
+	}
+	if err := h.Warm(); err != nil || hashes.Load() != 3 {
+		t.Fatalf("Warm after seeding: %v, %d hashes", err, hashes.Load())
+	}
+	eager, err := newHasherHooked(Config{Params: cheap, Workers: 1}, count)
+	if err != nil || eager.dummy == "" {
+		t.Fatalf("an eager hasher has no dummy hash: %v", err)
 	}
 }

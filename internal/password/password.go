@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -67,6 +68,11 @@ func (p Params) Validate() error {
 // Config configures a Hasher. Zero values take the defaults described.
 type Config struct {
 	Params Params
+	// Lazy defers the dummy hash and the seeding of the time floor (two
+	// hashes at the configured cost) to the first verification, or to
+	// Warm: a CLI command that never checks a password then never pays
+	// for them. A server calls Warm before it serves.
+	Lazy bool
 	// Workers is how many hashes run at once; 0 means runtime.NumCPU().
 	Workers int
 	// Queue is how many callers may wait for a worker in all; 0 means 64
@@ -103,10 +109,15 @@ type Hasher struct {
 	// inWorker, when set (by tests), runs in the worker slot before each
 	// hash with the encoded hash about to be verified ("" for Hash).
 	inWorker func(ctx context.Context, encoded string)
+
+	// seedOnce computes dummy and seeds the floor (seed); seedErr is its
+	// outcome.
+	seedOnce sync.Once
+	seedErr  error
 }
 
-// New returns a Hasher. It computes the dummy hash used by VerifyDummy and
-// checks it once to seed the time floor.
+// New returns a Hasher. Unless cfg.Lazy, it computes the dummy hash used
+// by VerifyDummy and checks it once to seed the time floor (Warm).
 func New(cfg Config) (*Hasher, error) {
 	return newHasherHooked(cfg, nil)
 }
@@ -151,14 +162,32 @@ func newHasherHooked(cfg Config, inWorker func(context.Context, string)) (*Hashe
 	if h.sleep == nil {
 		h.sleep = sleepContext
 	}
+	if !cfg.Lazy {
+		if err := h.Warm(); err != nil {
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+// Warm computes the dummy hash VerifyDummy checks against and seeds the
+// time floor with the cost of one check, once; every verification does it
+// first if it has not been done. A server calls it before serving, so that
+// its first logins cost no more than the others.
+func (h *Hasher) Warm() error {
+	h.seedOnce.Do(func() { h.seedErr = h.seed() })
+	return h.seedErr
+}
+
+func (h *Hasher) seed() error {
 	dummyPassword := make([]byte, 24)
 	if _, err := rand.Read(dummyPassword); err != nil {
-		return nil, fmt.Errorf("password: dummy password: %w", err)
+		return fmt.Errorf("password: dummy password: %w", err)
 	}
 	start := h.now()
 	dummy, err := h.encodeInWorker(context.Background(), dummyPassword)
 	if err != nil {
-		return nil, fmt.Errorf("password: dummy hash: %w", err)
+		return fmt.Errorf("password: dummy hash: %w", err)
 	}
 	h.dummy = dummy
 	// Seed the floor with the cost of the dummy check itself, so that the
@@ -168,11 +197,11 @@ func newHasherHooked(cfg Config, inWorker func(context.Context, string)) (*Hashe
 	// average caught up (one below it is harmless: it is the same class).
 	mid := h.now()
 	if _, _, err := h.verifyInWorker(context.Background(), dummy, dummyPassword); err != nil {
-		return nil, fmt.Errorf("password: dummy check: %w", err)
+		return fmt.Errorf("password: dummy check: %w", err)
 	}
 	end := h.now()
-	h.floor.observe(argon2Class(cfg.Params), min(mid.Sub(start), end.Sub(mid)), end)
-	return h, nil
+	h.floor.observe(argon2Class(h.params), min(mid.Sub(start), end.Sub(mid)), end)
+	return nil
 }
 
 // Params returns the parameters new hashes are made with.
@@ -242,6 +271,9 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (Result, 
 // configured cost, then waits out the time floor like Verify, and always
 // fails. Use it for unknown users.
 func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
+	if err := h.Warm(); err != nil {
+		return err
+	}
 	if len(password) > MaxLength {
 		password = password[:MaxLength]
 	}
@@ -258,6 +290,9 @@ func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
 // Config.FloorWindow, and never below that of the configured argon2id
 // parameters; see the package documentation for the exact rule.
 func (h *Hasher) Delay(ctx context.Context) error {
+	if err := h.Warm(); err != nil {
+		return err
+	}
 	start := h.now()
 	return h.waitUntil(ctx, start.Add(h.floor.floor(start)))
 }
@@ -268,6 +303,9 @@ func (h *Hasher) Delay(ctx context.Context) error {
 // call so that time spent queueing, which grows under load, cannot hide the
 // difference between a cheap and a costly format.
 func (h *Hasher) check(ctx context.Context, encoded string, password []byte) (Result, error) {
+	if err := h.Warm(); err != nil {
+		return Result{}, err
+	}
 	if err := h.pool.acquire(ctx); err != nil {
 		return Result{}, err
 	}
