@@ -4,6 +4,8 @@ import (
 	"encoding/base32"
 	"encoding/json"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +88,51 @@ func TestRulesRequireMFACLI(t *testing.T) {
 	rules, err := st.ListRules(t.Context(), policyID)
 	if err != nil || len(rules) != 2 || !rules[0].RequireMFA || rules[1].RequireMFA {
 		t.Fatalf("rules: %+v, %v", rules, err)
+	}
+}
+
+// TestApplyRuleMFA: `mfa: required` on a rule in the setup YAML stores
+// the flag; another value is refused.
+func TestApplyRuleMFA(t *testing.T) {
+	db := keysDB(t)
+	file := filepath.Join(t.TempDir(), "setup.yaml")
+	doc := `authorizationServers:
+  - name: inventory
+    audience: api://inventory
+    policies:
+      - name: all apps
+        clients: [ALL_CLIENTS]
+        rules:
+          - {name: people, grantTypes: [password], mfa: required}
+          - {name: machines, grantTypes: [client_credentials]}
+`
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustCLI(t, "", "apply", "--db", db, "--file", file)
+	st, err := sqlite.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	servers, _ := st.ListAuthServers(t.Context())
+	got := map[string]bool{}
+	for _, s := range servers {
+		pols, _ := st.ListPolicies(t.Context(), s.ID)
+		for _, p := range pols {
+			rules, _ := st.ListRules(t.Context(), p.ID)
+			for _, r := range rules {
+				got[r.Name] = r.RequireMFA
+			}
+		}
+	}
+	st.Close()
+	if !got["people"] || got["machines"] {
+		t.Fatalf("require_mfa by rule: %v", got)
+	}
+	if err := os.WriteFile(file, []byte(strings.Replace(doc, "mfa: required", "mfa: always", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCLI(t, "", "apply", "--db", db, "--file", file); err == nil || !strings.Contains(err.Error(), "mfa must be required or optional") {
+		t.Fatalf("mfa: always: %v", err)
 	}
 }
