@@ -95,6 +95,7 @@ func (a *API) routes() {
 	a.routesAPITokens()
 	a.routesGrants()
 	a.routesUsers()
+	a.routesFactors()
 	a.routesGroups()
 	a.routesApps()
 	a.routesAuthServers()
