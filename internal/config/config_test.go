@@ -153,7 +153,7 @@ func TestREADMEConfigLoads(t *testing.T) {
 	if !ok {
 		t.Fatal("README has no Configuration section")
 	}
-	_, block, ok := strings.Cut(after, "```yaml\n")
+	_, block, ok := strings.Cut(after, "```yaml config\n")
 	if !ok {
 		t.Fatal("no yaml block")
 	}
