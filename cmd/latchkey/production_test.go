@@ -81,7 +81,7 @@ func TestDockerfile(t *testing.T) {
 	}
 	defer exec.Command("docker", "image", "rm", "-f", tag).Run()
 	out, err := exec.Command("docker", "run", "--rm", tag, "version").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "latchkey") {
+	if err != nil || !strings.Contains(string(out), "version:") {
 		t.Fatalf("docker run %s version: %v\n%s", tag, err, out)
 	}
 }
