@@ -16,10 +16,14 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/latchkey ./cmd/latchkey
+# The data directory, to be owned by the non-root user (no shell below).
+RUN mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/latchkey /usr/local/bin/latchkey
-# nonroot is uid 65532; /data is the volume of the SQLite database.
+# nonroot is uid 65532; /data, its own and mode 0700, is the volume of the
+# SQLite database.
+COPY --from=build --chown=65532:65532 --chmod=0700 /out/data /data
 USER 65532:65532
 WORKDIR /data
 VOLUME /data

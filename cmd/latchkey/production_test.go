@@ -23,7 +23,7 @@ func TestSystemdUnit(t *testing.T) {
 	for _, want := range []string{
 		"\nDynamicUser=yes\n", "\nNoNewPrivileges=yes\n", "\nProtectSystem=strict\n", "\nReadWritePaths=/var/lib/latchkey\n",
 		"\nPrivateTmp=yes\n", "\nProtectHome=yes\n", "\nCapabilityBoundingSet=\n", "\nRestrictAddressFamilies=",
-		"\nSystemCallFilter=@system-service\n", "\nLoadCredential=master-key:", "--master-key-file ${CREDENTIALS_DIRECTORY}/master-key",
+		"\nSystemCallFilter=@system-service\n", "\nLoadCredential=master-key:", "--master-key-file %d/master-key",
 	} {
 		if !strings.Contains(unit, want) {
 			t.Errorf("the unit lacks %q", strings.TrimSpace(want))
@@ -55,7 +55,7 @@ func TestDockerfile(t *testing.T) {
 	df := string(b)
 	for _, re := range []string{
 		`(?m)^FROM golang:1\.26 AS build$`, `CGO_ENABLED=0 go build -trimpath`, `(?m)^FROM gcr\.io/distroless/static`,
-		`(?m)^USER 65532:65532$`, `(?m)^EXPOSE 8080$`,
+		`(?m)^USER 65532:65532$`, `(?m)^EXPOSE 8080$`, `--chown=65532:65532 .* /data`,
 	} {
 		if !regexp.MustCompile(re).MatchString(df) {
 			t.Errorf("the Dockerfile does not match %s", re)
