@@ -23,11 +23,8 @@ Without --file, the setup: section of the configuration file is applied
 (serve applies it at every start too).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.load()
+			cfg, err := g.loadExisting()
 			if err != nil {
-				return err
-			}
-			if err := cfg.Validate(); err != nil {
 				return err
 			}
 			var doc *setup.Setup

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/config"
 )
 
@@ -66,7 +67,8 @@ work on the same store as a running server.`,
 	root.PersistentFlags().StringVar(&g.db, "db", "", "store DSN: a SQLite file path (overrides the config file and LATCHKEY_DB)")
 	root.AddCommand(newServeCmd(g), newMigrateCmd(g), newMigrateStoreCmd(), newUsersCmd(g), newClientsCmd(g), newGroupsCmd(g), newKeysCmd(g),
 		newAuthServersCmd(g), newScopesCmd(g), newClaimsCmd(g), newPoliciesCmd(g), newRulesCmd(g), newApplyCmd(g), newEventsCmd(g),
-		newAPITokensCmd(g), newTokenCmd(getenv), newVerifyCmd(), newImportCmd(g), newExportCmd(g), newVersionCmd())
+		newAPITokensCmd(g), newTokenCmd(getenv), newVerifyCmd(), newImportCmd(g), newExportCmd(g), newVersionCmd(), newBackupCmd(g))
+	failUnknownSubcommands(root)
 	return root
 }
 
@@ -79,6 +81,23 @@ func (g *globals) load() (config.Config, error) {
 	}
 	if g.db != "" {
 		cfg.DB = g.db
+	}
+	return cfg, nil
+}
+
+// loadExisting is load and Validate for a command that works on an
+// existing deployment: a SQLite file that does not exist is refused
+// ("database not found"), before the master key is looked for.
+func (g *globals) loadExisting() (config.Config, error) {
+	cfg, err := g.load()
+	if err != nil {
+		return config.Config{}, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return config.Config{}, err
+	}
+	if err := app.CheckDatabase(cfg.DB); err != nil {
+		return config.Config{}, err
 	}
 	return cfg, nil
 }

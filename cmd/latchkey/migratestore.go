@@ -41,6 +41,9 @@ kind; the counts are printed.
 			if fromDSN == toDSN {
 				return errors.New("migrate-store: --from and --to name the same store")
 			}
+			if err := app.CheckDatabase(fromDSN); err != nil {
+				return fmt.Errorf("--from: %w", err)
+			}
 			ctx := cmd.Context()
 			// Raw backends, without the app's cache: the copy reads and
 			// writes every record once.

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/keys"
 )
 
@@ -21,6 +23,11 @@ func TestMigrateStore(t *testing.T) {
 	}
 	env := map[string]string{"LATCHKEY_MASTER_KEY_FILE": keyFile}
 	src := filepath.Join(dir, "source.db")
+	s, err := app.OpenStore(context.Background(), src, false) // management commands refuse a missing file
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
 	if _, _, err := runCLIEnv(env, "a long passphrase\n", "users", "create", "--db", src,
 		"--login", "ada@example.com", "--email", "ada@example.com", "--password-stdin"); err != nil {
 		t.Fatalf("users create: %v", err)

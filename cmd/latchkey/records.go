@@ -25,11 +25,8 @@ import (
 // openApp builds the app for a management command, on the same store a
 // running server uses.
 func (g *globals) openApp(ctx context.Context) (*app.App, error) {
-	cfg, err := g.load()
+	cfg, err := g.loadExisting()
 	if err != nil {
-		return nil, err
-	}
-	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	return app.Open(ctx, cfg, app.Options{})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -60,6 +61,15 @@ leaves the schema alone and refuses to start if it is behind.
 
 Without --dev, a master key must be configured (master_key_file,
 LATCHKEY_MASTER_KEY_FILE, LATCHKEY_MASTER_KEY, or an existing {db}.key).
+A SQLite file that does not exist is created on the first start only when
+the master key is configured so (master_key_file or LATCHKEY_MASTER_KEY);
+otherwise serve refuses it ("database not found"), so that a misspelt --db
+does not start an empty deployment. serve --dev creates {db}.key for a new
+database only: it never generates a key for a database that exists.
+
+Listening off loopback (e.g. --addr 0.0.0.0:8080) needs base_url: tokens
+carry the issuer built from it, and the default built from the listen
+address is no URL a client can reach.
 
 With --tls-cert and --tls-key (or the config's tls: section) Latchkey serves
 HTTPS, TLS 1.2 at least, with Strict-Transport-Security on every answer
@@ -106,15 +116,14 @@ the log fields.`,
 			if dev && g.db == "" && g.getenv("LATCHKEY_DB") == "" && cfg.DB == config.Default().DB {
 				cfg.DB = devDB
 			}
+			if err := app.CheckBaseURL(cfg.Addr, cfg.BaseURL); err != nil {
+				return err
+			}
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
-			if dev && cfg.MasterKey == "" && cfg.MasterKeyFile == "" {
-				if kf := app.MasterKeyFileFor(cfg.DB); kf != "" {
-					if _, err := keys.CreateMasterKeyFile(kf); err != nil {
-						return fmt.Errorf("create dev master key: %w", err)
-					}
-				}
+			if err := prepareServeStore(cfg, dev); err != nil {
+				return err
 			}
 			return runServe(cmd, cfg, dev, noMigrate)
 		},
@@ -130,6 +139,44 @@ the log fields.`,
 	f.StringVar(&tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (and chain) file; needs --tls-key; reloaded on SIGHUP (LATCHKEY_TLS_CERT_FILE)")
 	f.StringVar(&tlsKey, "tls-key", "", "PEM private key file of --tls-cert; reloaded on SIGHUP (LATCHKEY_TLS_KEY_FILE)")
 	return cmd
+}
+
+// prepareServeStore decides whether serve may open the configured store.
+// An existing database is opened with the master key configured for it
+// (or {db}.key beside it); serve never generates a key for it. A new
+// SQLite file is created only under --dev (with a new {db}.key unless a
+// key is configured) or with a master key configured explicitly, which is
+// how an operator starts a new production deployment.
+func prepareServeStore(cfg config.Config, dev bool) error {
+	exists, err := app.DatabaseExists(cfg.DB)
+	if err != nil {
+		return err
+	}
+	configured := cfg.MasterKey != "" || cfg.MasterKeyFile != ""
+	path, keyFile := app.DatabaseFile(cfg.DB), app.MasterKeyFileFor(cfg.DB)
+	switch {
+	case exists && configured, exists && !dev:
+		return nil // app.Open finds the key or says there is none
+	case exists: // --dev on an existing database without a configured key
+		if keyFile == "" {
+			return nil
+		}
+		if _, err := os.Stat(keyFile); errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("database %s exists but its master key %s does not: serve --dev generates a master key "+
+				"only for a new database; set master_key_file or LATCHKEY_MASTER_KEY to the key it was set up with", path, keyFile)
+		}
+		return nil
+	case configured:
+		return nil // a new deployment with its own key
+	case !dev:
+		return fmt.Errorf("%w: %s (serve creates a new database only when master_key_file or LATCHKEY_MASTER_KEY is set; "+
+			"create a key with: latchkey keys init-master --file PATH)", app.ErrDatabaseNotFound, path)
+	case keyFile != "":
+		if _, err := keys.CreateMasterKeyFile(keyFile); err != nil {
+			return fmt.Errorf("create dev master key: %w", err)
+		}
+	}
+	return nil
 }
 
 func runServe(cmd *cobra.Command, cfg config.Config, dev, noMigrate bool) (err error) {

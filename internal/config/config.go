@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/pwpolicy"
 	"github.com/latchkey/latchkey/internal/setup"
+	"github.com/latchkey/latchkey/internal/yamlkeys"
 )
 
 // Config is the whole configuration.
@@ -259,6 +261,15 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return Config{}, fmt.Errorf("config: %w", err)
+		}
+		// Unknown keys are named as written, with the keys valid there;
+		// KnownFields stays as the backstop.
+		var doc yaml.Node
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			return Config{}, fmt.Errorf("config %s: %w", path, err)
+		}
+		if err := yamlkeys.Check(&doc, reflect.TypeFor[Config]()); err != nil {
+			return Config{}, fmt.Errorf("config %s %w", path, err)
 		}
 		dec := yaml.NewDecoder(bytes.NewReader(b))
 		dec.KnownFields(true)

@@ -153,7 +153,7 @@ func TestREADMEConfigLoads(t *testing.T) {
 	if !ok {
 		t.Fatal("README has no Configuration section")
 	}
-	_, block, ok := strings.Cut(after, "```yaml\n")
+	_, block, ok := strings.Cut(after, "```yaml config\n")
 	if !ok {
 		t.Fatal("no yaml block")
 	}
@@ -234,5 +234,33 @@ func TestTLS(t *testing.T) {
 	d := Default()
 	if err := d.Validate(); err != nil || d.TLS.Enabled() || !strings.HasPrefix(d.BaseURL, "http://") {
 		t.Fatalf("without TLS: %v %+v", err, d)
+	}
+}
+
+// TestUnknownKeysNamedInYAML: an unknown key is reported with its line,
+// where it stands and the keys valid there, in YAML names, never Go types.
+func TestUnknownKeysNamedInYAML(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"nested", "addr: 127.0.0.1:8080\nlogin_protection:\n  foo: 1\n",
+			`line 3: unknown key "foo" in login_protection; valid keys: lockout, rate_limits, trusted_proxies, trusted_clients`},
+		{"top level", "adr: 127.0.0.1:8080\n", `line 1: unknown key "adr" at the top level; valid keys: addr, base_url, db, master_key_file, tls,`},
+		{"in setup", "setup:\n  authorizationServers:\n    - name: billing\n      scope: []\n",
+			`line 4: unknown key "scope" in setup.authorizationServers[0]; valid keys: name, description, audience`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "latchkey.yaml")
+			if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(path, func(string) string { return "" })
+			if err == nil || !strings.Contains(err.Error(), "config "+path+" "+tc.want) {
+				t.Fatalf("Load: %v\nwant it to contain: config %s %s", err, path, tc.want)
+			}
+			if strings.Contains(err.Error(), "config.") || strings.Contains(err.Error(), "setup.AuthServer") {
+				t.Errorf("the error names a Go type: %v", err)
+			}
+		})
 	}
 }

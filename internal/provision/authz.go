@@ -400,7 +400,8 @@ func ruleRecord(in RuleInput, prio int) store.PolicyRule {
 
 // checkRule validates a rule, filling in the defaults.
 func (s *Service) checkRule(ctx context.Context, in *RuleInput) error {
-	if _, err := s.customServer(ctx, in.AuthServerID); err != nil {
+	srv, err := s.customServer(ctx, in.AuthServerID)
+	if err != nil {
 		return err
 	}
 	policies, err := s.Store.ListPolicies(ctx, in.AuthServerID)
@@ -423,6 +424,9 @@ func (s *Service) checkRule(ctx context.Context, in *RuleInput) error {
 	}
 	if len(in.Scopes) == 0 {
 		in.Scopes = []string{"*"}
+	}
+	if err := s.checkRuleScopes(ctx, srv, in.Scopes); err != nil {
+		return err
 	}
 	for _, g := range in.GroupIDs {
 		if g == store.Everyone {
@@ -451,6 +455,29 @@ func (s *Service) checkRule(ctx context.Context, in *RuleInput) error {
 	}
 	if in.RefreshTokenWindow < 10*time.Minute || in.RefreshTokenWindow > 5*365*24*time.Hour {
 		return invalid("refresh token idle window must be 10 minutes to 5 years")
+	}
+	return nil
+}
+
+// checkRuleScopes refuses a rule scope the server does not have: such a
+// rule would never match a request for it, silently. "*" stands for every
+// scope of the server.
+func (s *Service) checkRuleScopes(ctx context.Context, srv store.AuthServer, scopes []string) error {
+	have := append([]string{"*"}, policy.SystemScopes...)
+	custom, err := s.Store.ListScopes(ctx, srv.ID)
+	if err != nil {
+		return fmt.Errorf("provision: scopes of %s: %w", srv.ID, err)
+	}
+	for _, sc := range custom {
+		if !slices.Contains(have, sc.Name) {
+			have = append(have, sc.Name)
+		}
+	}
+	for _, sc := range scopes {
+		if !slices.Contains(have, sc) {
+			return invalid("scope %q is not a scope of authorization server %q; its scopes are: %s (create it first: latchkey scopes create)",
+				sc, srv.Name, strings.Join(have, ", "))
+		}
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/provision"
 	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/yamlkeys"
 )
 
 // Setup is the declarative document.
@@ -90,12 +92,30 @@ type Rule struct {
 	MFA string `yaml:"mfa"`
 }
 
-// Decode reads a Setup strictly: unknown keys are errors.
+// Decode reads a Setup strictly: unknown keys are errors, named with the
+// keys valid where they stand. The document may also be wrapped in a
+// top-level setup: key, as in a configuration file, so that the same
+// block works pasted into either.
 func Decode(r io.Reader) (Setup, error) {
+	var doc yaml.Node
+	if err := yaml.NewDecoder(r).Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return Setup{}, nil
+		}
+		return Setup{}, err
+	}
+	n := &doc
+	if len(doc.Content) == 1 {
+		n = doc.Content[0]
+	}
+	if n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "setup" {
+		n = n.Content[1]
+	}
+	if err := yamlkeys.Check(n, reflect.TypeFor[Setup]()); err != nil {
+		return Setup{}, err
+	}
 	var s Setup
-	dec := yaml.NewDecoder(r)
-	dec.KnownFields(true)
-	if err := dec.Decode(&s); err != nil && !errors.Is(err, io.EOF) {
+	if err := n.Decode(&s); err != nil {
 		return Setup{}, err
 	}
 	return s, nil

@@ -58,7 +58,8 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "FAIL: no go command to build latchkey with:", err)
 		return 1
 	}
-	build := exec.Command(gocmd, "build", "-o", binary, "github.com/latchkey/latchkey/cmd/latchkey")
+	args := append(append([]string{"build"}, buildFlags...), "-o", binary, "github.com/latchkey/latchkey/cmd/latchkey")
+	build := exec.Command(gocmd, args...)
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "FAIL: go build ./cmd/latchkey: %v\n%s", err, out)
 		return 1
