@@ -34,7 +34,7 @@ type Progress struct {
 	Elapsed        time.Duration // since the load started, warm-up included
 	Warmup         bool          // the warm-up is still on
 	WarmupRequests int64
-	Snapshot                     // the measured requests so far
+	Snapshot       // the measured requests so far
 }
 
 // Result is what a run measured. Its JSON field names are part of the

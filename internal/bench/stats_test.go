@@ -23,9 +23,9 @@ func TestPercentileNearestRank(t *testing.T) {
 		{s, 100, 100 * time.Millisecond},
 		{s, 0.5, time.Millisecond},
 		{[]time.Duration{7}, 99, 7},
-		{[]time.Duration{1, 2, 3, 4}, 50, 2},  // rank ceil(2) = 2
-		{[]time.Duration{1, 2, 3, 4}, 51, 3},  // rank ceil(2.04) = 3
-		{[]time.Duration{1, 2, 3, 4}, 99, 4},  // rank ceil(3.96) = 4
+		{[]time.Duration{1, 2, 3, 4}, 50, 2},    // rank ceil(2) = 2
+		{[]time.Duration{1, 2, 3, 4}, 51, 3},    // rank ceil(2.04) = 3
+		{[]time.Duration{1, 2, 3, 4}, 99, 4},    // rank ceil(3.96) = 4
 		{[]time.Duration{1, 2, 3, 4, 5}, 90, 5}, // rank ceil(4.5) = 5
 		{nil, 50, 0},
 	} {
