@@ -67,7 +67,7 @@ work on the same store as a running server.`,
 	root.PersistentFlags().StringVar(&g.db, "db", "", "store DSN: a SQLite file path (overrides the config file and LATCHKEY_DB)")
 	root.AddCommand(newServeCmd(g), newMigrateCmd(g), newMigrateStoreCmd(), newUsersCmd(g), newClientsCmd(g), newGroupsCmd(g), newKeysCmd(g),
 		newAuthServersCmd(g), newScopesCmd(g), newClaimsCmd(g), newPoliciesCmd(g), newRulesCmd(g), newApplyCmd(g), newEventsCmd(g),
-		newAPITokensCmd(g), newTokenCmd(getenv), newVerifyCmd(), newImportCmd(g), newExportCmd(g), newVersionCmd(), newBackupCmd(g))
+		newAPITokensCmd(g), newTokenCmd(getenv), newVerifyCmd(), newImportCmd(g), newExportCmd(g), newVersionCmd(), newBackupCmd(g), newBenchCmd(getenv))
 	failUnknownSubcommands(root)
 	return root
 }
