@@ -21,7 +21,6 @@ const benchUsageExit = 2
 
 // benchFlags are the command line of latchkey bench.
 type benchFlags struct {
-	cfg                       bench.Config
 	clientAuth, grant         string
 	username, usersFile       string
 	secret, secretFile        string

@@ -131,10 +131,14 @@ type Counts struct {
 	Latency   Latency
 }
 
-// Counts returns the summary; it sorts a copy of the samples.
+// Counts returns the summary. It sorts the samples in place (no copy of a
+// bound's worth of memory), which ends the reservoir: call it once, when
+// the run is over.
 func (r *Recorder) Counts() Counts {
 	r.mu.Lock()
-	samples := slices.Clone(r.samples)
+	defer r.mu.Unlock()
+	slices.Sort(r.samples)
+	samples := r.samples
 	c := Counts{Requests: r.requests, Succeeded: r.ok, Status: map[string]int64{}, Errors: map[string]int64{}}
 	for s, n := range r.status {
 		c.Status[strconv.Itoa(s)] = n
@@ -146,8 +150,6 @@ func (r *Recorder) Counts() Counts {
 	if r.seen > 0 {
 		c.Latency.Mean = r.sum / float64(r.seen) / 1e6
 	}
-	r.mu.Unlock()
-	slices.Sort(samples)
 	c.Latency.P50 = ms(Percentile(samples, 50))
 	c.Latency.P90 = ms(Percentile(samples, 90))
 	c.Latency.P99 = ms(Percentile(samples, 99))
