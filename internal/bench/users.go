@@ -113,7 +113,6 @@ func parseCSV(r io.Reader) ([]User, error) {
 		if errors.Is(err, io.EOF) {
 			return users, nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -121,6 +120,7 @@ func parseCSV(r io.Reader) ([]User, error) {
 			}
 			return nil, err
 		}
+		line, _ := cr.FieldPos(0) // only after a record was read: it panics otherwise
 		if first && len(rec) > 0 {
 			if h := strings.ToLower(strings.TrimSpace(rec[0])); h == "username" || h == "login" {
 				continue
