@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,12 +34,14 @@ type benchFlags struct {
 	concurrency               int
 	insecure                  bool
 	tokenURL, clientID, scope string
+	getURL                    string
+	headers                   []string
 }
 
 func newBenchCmd(getenv func(string) string) *cobra.Command {
 	var f benchFlags
 	cmd := &cobra.Command{
-		Use:   "bench --token-url URL (-d DURATION | -n REQUESTS) [flags]",
+		Use:   "bench (--token-url URL | --get URL) (-d DURATION | -n REQUESTS) [flags]",
 		Short: "Load-test an OAuth 2.0 token endpoint (Latchkey's or any other) and report throughput and latency",
 		Long: `Send token requests of one grant to a token endpoint, Latchkey's or any
 other OAuth 2.0 server's, and report requests per second, latency
@@ -77,7 +80,11 @@ or --client-secret; the password from --password-file, LATCHKEY_PASSWORD or
 A flag's value is visible to every user of the machine in the process list:
 use flags for test credentials only.
 
-Requests go only to --token-url's host: redirects are not followed (a 3xx is
+--get URL sends plain GET requests to one address instead (a JWKS or a
+discovery document), with any --header "Name: value" (If-None-Match, say):
+no grant, client or users.
+
+Requests go only to --token-url's (or --get's) host: redirects are not followed (a 3xx is
 counted as its status) and no proxy is used. HTTP/1.1 with one keep-alive
 connection per worker. A progress line goes to standard error once a second
 when it is a terminal (always with --progress); the result goes to standard
@@ -94,7 +101,11 @@ could not be obtained.`,
 
   # refresh token rotation, 1000 requests
   latchkey bench --token-url http://127.0.0.1:8080/oauth2/default/v1/token --grant refresh_token \
-      --client-id 0oa... --client-secret-file secret.txt --users-file users.csv -n 1000`,
+      --client-id 0oa... --client-secret-file secret.txt --users-file users.csv -n 1000
+
+  # the JWKS, 64 workers for 10 s, then the same as revalidations answered 304
+  latchkey bench --get http://127.0.0.1:8080/oauth2/default/v1/keys -c 64 -d 10s
+  latchkey bench --get http://127.0.0.1:8080/oauth2/default/v1/keys -c 64 -d 10s --header 'If-None-Match: "…"'`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return benchUsage(cmd, fmt.Errorf("bench takes no arguments, got %q", args[0]))
@@ -114,7 +125,9 @@ could not be obtained.`,
 	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return benchUsage(c, err) })
 	fl := cmd.Flags()
-	fl.StringVar(&f.tokenURL, "token-url", "", "the token endpoint, e.g. http://127.0.0.1:8080/oauth2/default/v1/token (required)")
+	fl.StringVar(&f.tokenURL, "token-url", "", "the token endpoint, e.g. http://127.0.0.1:8080/oauth2/default/v1/token (required, unless --get)")
+	fl.StringVar(&f.getURL, "get", "", "instead of token requests, send plain GET requests to this address, e.g. http://127.0.0.1:8080/oauth2/default/v1/keys")
+	fl.StringArrayVar(&f.headers, "header", nil, `a request header of a --get run, "Name: value" (repeatable), e.g. "If-None-Match: \"…\""`)
 	fl.StringVar(&f.clientID, "client-id", "", "the client id")
 	fl.StringVar(&f.secret, "client-secret", "", "the client secret (visible in the process list: prefer --client-secret-file or LATCHKEY_CLIENT_SECRET)")
 	fl.StringVar(&f.secretFile, "client-secret-file", "", "read the client secret from the first line of this file")
@@ -151,9 +164,22 @@ func (f *benchFlags) config(cmd *cobra.Command, getenv func(string) string) (ben
 	if err != nil {
 		return bench.Config{}, err
 	}
+	grant := f.grant
+	if f.getURL != "" && !fl.Changed("grant") {
+		grant = ""
+	}
+	var headers [][2]string
+	for _, h := range f.headers {
+		name, value, ok := strings.Cut(h, ":")
+		if !ok {
+			return bench.Config{}, fmt.Errorf("--header %q: want \"Name: value\"", h)
+		}
+		headers = append(headers, [2]string{strings.TrimSpace(name), strings.TrimSpace(value)})
+	}
 	cfg := bench.Config{
+		GetURL: f.getURL, Headers: headers,
 		TokenURL: f.tokenURL, ClientID: f.clientID, ClientSecret: secret, ClientAuth: bench.ClientAuth(f.clientAuth),
-		Grant: bench.Grant(f.grant), Scope: f.scope, Concurrency: f.concurrency, Rate: f.rate, Duration: f.duration,
+		Grant: bench.Grant(grant), Scope: f.scope, Concurrency: f.concurrency, Rate: f.rate, Duration: f.duration,
 		Requests: f.requests, Warmup: f.warmup, Timeout: f.timeout, InsecureSkipVerify: f.insecure,
 	}
 	if fl.Changed("concurrency") && f.concurrency == 0 {

@@ -130,6 +130,39 @@ func TestBenchAgainstLatchkey(t *testing.T) {
 	}
 }
 
+// TestBenchGet: --get sends plain GET requests to the one address, here
+// Latchkey's JWKS, with the headers given.
+func TestBenchGet(t *testing.T) {
+	t.Parallel()
+	tg := newBenchTarget(t)
+	keys := strings.TrimSuffix(tg.tokenURL, "/token") + "/keys"
+	stdout, stderr, err := runCLIEnv(nil, "", "bench", "--get", keys, "-n", "6", "-c", "2", "--header", "X-Bench: 1", "--json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	var res struct {
+		GetURL    string           `json:"get_url"`
+		TokenURL  string           `json:"token_url"`
+		Grant     string           `json:"grant"`
+		Requests  int64            `json:"requests"`
+		Succeeded int64            `json:"succeeded"`
+		Status    map[string]int64 `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, stdout)
+	}
+	if res.GetURL != keys || res.TokenURL != "" || res.Grant != "" || res.Requests != 6 || res.Succeeded != 6 || res.Status["200"] != 6 {
+		t.Fatalf("result:\n%s", stdout)
+	}
+	stdout, stderr, err = runCLIEnv(nil, "", "bench", "--get", keys, "-n", "2", "-c", "1")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if !strings.HasPrefix(stdout, "GET, closed loop, 1 workers: "+keys+"\n") || !strings.Contains(stdout, "\nstatus     200: 2\n") {
+		t.Errorf("text result:\n%s", stdout)
+	}
+}
+
 // TestBenchTextOutput: without --json the result is for a person.
 func TestBenchTextOutput(t *testing.T) {
 	t.Parallel()
@@ -177,7 +210,13 @@ func TestBenchRefusesWhatCannotRun(t *testing.T) {
 	}{
 		{"no bound", []string{"--token-url", url, "--username", "ada", "--password", "pw"},
 			"latchkey bench: the run has no bound: give a duration (-d/--duration) or a request count (-n/--requests), or both"},
-		{"no token url", []string{"-n", "5"}, "latchkey bench: --token-url is required"},
+		{"no token url", []string{"-n", "5"}, "latchkey bench: --token-url (or --get) is required"},
+		{"get and token url", []string{"--token-url", url, "--get", url, "-n", "5"}, "give --token-url or --get, not both"},
+		{"get with a grant", []string{"--get", url, "-n", "5", "--grant", "password"}, "a --get run sends plain GET requests"},
+		{"get with a client", []string{"--get", url, "-n", "5", "--client-id", "x"}, "a --get run sends plain GET requests"},
+		{"header without a colon", []string{"--get", url, "-n", "5", "--header", "If-None-Match"}, `--header "If-None-Match": want "Name: value"`},
+		{"header with a bad name", []string{"--get", url, "-n", "5", "--header", "If None: x"}, `--header "If None: x": want "Name: value"`},
+		{"header on a token run", []string{"--token-url", url, "-n", "5", "--header", "X: y", "--username", "a", "--password", "p"}, "--header is for --get runs"},
 		{"unknown flag", []string{"--token-url", url, "-n", "5", "--bogus"}, "latchkey bench: unknown flag: --bogus"},
 		{"an argument", []string{"--token-url", url, "-n", "5", "extra"}, `latchkey bench: bench takes no arguments, got "extra"`},
 		{"unknown grant", []string{"--token-url", url, "-n", "5", "--grant", "implicit"}, `--grant "implicit": want password, client_credentials or refresh_token`},

@@ -51,7 +51,12 @@ type User struct {
 // Config is one run. The zero values of Concurrency, Timeout, MaxSamples
 // and ClientAuth take their defaults in WithDefaults.
 type Config struct {
-	TokenURL     string
+	TokenURL string
+	// GetURL, instead of TokenURL, makes a run of plain GET requests to one
+	// address (a JWKS or discovery document) with Headers: no grant, no
+	// client, no users.
+	GetURL       string
+	Headers      [][2]string // extra request headers of a GET run, e.g. If-None-Match
 	ClientID     string
 	ClientSecret string // empty: a public client, client_id in the form
 	ClientAuth   ClientAuth
@@ -104,21 +109,29 @@ func (c Config) WithDefaults() Config {
 // Validate reports the first thing that makes c unrunnable, as a message
 // for the person who wrote the command line. Call it on WithDefaults.
 func (c Config) Validate() error {
-	if c.TokenURL == "" {
-		return errors.New("--token-url is required")
+	flag, target := "--token-url", c.TokenURL
+	switch {
+	case c.TokenURL != "" && c.GetURL != "":
+		return errors.New("give --token-url or --get, not both")
+	case c.GetURL != "":
+		flag, target = "--get", c.GetURL
+	case c.TokenURL == "":
+		return errors.New("--token-url (or --get) is required")
+	case len(c.Headers) > 0:
+		return errors.New("--header is for --get runs")
 	}
-	u, err := url.Parse(c.TokenURL)
+	u, err := url.Parse(target)
 	switch {
 	case err != nil:
-		return fmt.Errorf("--token-url: %w", err)
+		return fmt.Errorf("%s: %w", flag, err)
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("--token-url %q: want an http or https URL", c.TokenURL)
+		return fmt.Errorf("%s %q: want an http or https URL", flag, target)
 	case u.Host == "":
-		return fmt.Errorf("--token-url %q has no host", c.TokenURL)
+		return fmt.Errorf("%s %q has no host", flag, target)
 	case u.User != nil:
-		return errors.New("--token-url must not carry credentials: use --client-id and --client-secret")
+		return fmt.Errorf("%s must not carry credentials", flag)
 	case u.Fragment != "":
-		return fmt.Errorf("--token-url %q has a fragment", c.TokenURL)
+		return fmt.Errorf("%s %q has a fragment", flag, target)
 	}
 	if c.Duration == 0 && c.Requests == 0 {
 		return ErrUnbounded
@@ -151,6 +164,17 @@ func (c Config) Validate() error {
 	}
 	if c.ClientSecret != "" && c.ClientID == "" {
 		return errors.New("a client secret was given without --client-id")
+	}
+	if c.GetURL != "" {
+		if c.Grant != "" || c.ClientID != "" || len(c.Users) > 0 || c.RefreshToken != "" || c.Scope != "" {
+			return errors.New("a --get run sends plain GET requests: it takes no grant, client, scope, users or refresh token")
+		}
+		for _, h := range c.Headers {
+			if !validHeaderName(h[0]) || strings.ContainsAny(h[1], "\r\n\x00") {
+				return fmt.Errorf("--header %q: want \"Name: value\"", h[0]+": "+h[1])
+			}
+		}
+		return nil
 	}
 	switch c.Grant {
 	case GrantPassword:
@@ -204,4 +228,17 @@ func (c Config) passwordScope() string {
 		return "openid"
 	}
 	return c.Scope
+}
+
+// validHeaderName reports whether s is an HTTP field name (RFC 9110 token).
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r > 0x7e || r <= 0x20 || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", r) {
+			return false
+		}
+	}
+	return true
 }

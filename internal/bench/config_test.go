@@ -23,7 +23,7 @@ func TestValidate(t *testing.T) {
 		{"valid", func(*Config) {}, ""},
 		{"duration only", func(c *Config) { c.Requests, c.Duration = 0, time.Second }, ""},
 		{"no bound", func(c *Config) { c.Requests = 0 }, "the run has no bound"},
-		{"no url", func(c *Config) { c.TokenURL = "" }, "--token-url is required"},
+		{"no url", func(c *Config) { c.TokenURL = "" }, "--token-url (or --get) is required"},
 		{"ftp url", func(c *Config) { c.TokenURL = "ftp://x/token" }, "want an http or https URL"},
 		{"relative url", func(c *Config) { c.TokenURL = "/oauth2/v1/token" }, "want an http or https URL"},
 		{"credentials in url", func(c *Config) { c.TokenURL = "https://id:secret@x/token" }, "must not carry credentials"},

@@ -16,7 +16,11 @@ func (r Result) WriteText(w io.Writer) error {
 	if r.Mode == "open" {
 		mode = fmt.Sprintf("open loop at %g/s, %d workers at most", r.TargetRate, r.Concurrency)
 	}
-	fmt.Fprintf(&b, "%s grant, %s: %s\n", r.Grant, mode, r.TokenURL)
+	if r.GetURL != "" {
+		fmt.Fprintf(&b, "GET, %s: %s\n", mode, r.GetURL)
+	} else {
+		fmt.Fprintf(&b, "%s grant, %s: %s\n", r.Grant, mode, r.TokenURL)
+	}
 	if r.Interrupted {
 		b.WriteString("interrupted: the figures cover the part that ran\n")
 	}

@@ -41,6 +41,7 @@ type Progress struct {
 // command's interface (docs/bench.md).
 type Result struct {
 	TokenURL    string  `json:"token_url"`
+	GetURL      string  `json:"get_url,omitempty"` // a --get run's address (token_url and grant are then empty)
 	Grant       Grant   `json:"grant"`
 	Mode        string  `json:"mode"` // "closed" or "open"
 	Concurrency int     `json:"concurrency"`
@@ -130,7 +131,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (Result, error) {
 		deadline = measureStart.Add(cfg.Duration)
 	}
 	stopProgress := r.reportProgress(opts.Progress, start, measureStart)
-	res := Result{TokenURL: cfg.TokenURL, Grant: cfg.Grant, Mode: "closed", Concurrency: cfg.Concurrency, TargetRate: cfg.Rate,
+	res := Result{TokenURL: cfg.TokenURL, GetURL: cfg.GetURL, Grant: cfg.Grant, Mode: "closed", Concurrency: cfg.Concurrency, TargetRate: cfg.Rate,
 		WarmupSeconds: cfg.Warmup.Seconds()}
 	if cfg.Rate > 0 {
 		res.Mode = "open"
@@ -334,7 +335,16 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 // send makes one request and records it (when measured) with its latency
 // counted from origin.
 func (r *runner) send(ctx context.Context, ch *chain, origin time.Time, measured bool) {
-	status, newToken, err := r.post(ctx, r.form(ch), r.cfg.Grant == GrantRefreshToken)
+	var (
+		status   int
+		newToken string
+		err      *sendError
+	)
+	if r.cfg.GetURL != "" {
+		status, err = r.get(ctx)
+	} else {
+		status, newToken, err = r.post(ctx, r.form(ch), r.cfg.Grant == GrantRefreshToken)
+	}
 	done := time.Now()
 	if ctx.Err() != nil {
 		return // the run was stopped: this request is no measurement
@@ -396,6 +406,29 @@ func (r *runner) post(ctx context.Context, form string, wantToken bool) (status 
 		return 0, "", readError(err)
 	}
 	return resp.StatusCode, "", nil
+}
+
+// get sends one GET request of a --get run and reads the answer.
+func (r *runner) get(ctx context.Context) (int, *sendError) {
+	rctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, r.cfg.GetURL, nil)
+	if err != nil {
+		return 0, &sendError{kind: ErrOther, err: err}
+	}
+	req.Header.Set("Accept", "application/json")
+	for _, h := range r.cfg.Headers {
+		req.Header.Add(h[0], h[1])
+	}
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return 0, &sendError{kind: ErrorKind(err), err: err}
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody)); err != nil {
+		return 0, readError(err)
+	}
+	return resp.StatusCode, nil
 }
 
 func readError(err error) *sendError {

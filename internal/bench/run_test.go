@@ -226,6 +226,32 @@ func TestRunClientCredentials(t *testing.T) {
 	s.checkAllOK(t, mustRun(t, c), 7)
 }
 
+// TestRunGet: a --get run sends GET requests with its headers and no
+// body, and counts the answers by status.
+func TestRunGet(t *testing.T) {
+	t.Parallel()
+	var bad atomic.Int64
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || r.ContentLength > 0 || r.Header.Get("If-None-Match") != `"v1"` || r.Header.Get("Authorization") != "" {
+			bad.Add(1)
+		}
+		if n.Add(1)%2 == 0 {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		_, _ = w.Write([]byte(`{"keys":[]}`))
+	}))
+	t.Cleanup(srv.Close)
+	res, err := Run(context.Background(), Config{GetURL: srv.URL + "/keys", Headers: [][2]string{{"If-None-Match", `"v1"`}}, Requests: 10, Concurrency: 1}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad.Load() != 0 || res.Requests != 10 || res.Status["200"] != 5 || res.Status["304"] != 5 || res.GetURL != srv.URL+"/keys" || res.Grant != "" {
+		t.Fatalf("%d bad requests; result %+v", bad.Load(), res)
+	}
+}
+
 // TestRunDoesNotFollowRedirects: a 3xx is counted as its status, and the
 // host it points at never hears from the run.
 func TestRunDoesNotFollowRedirects(t *testing.T) {
