@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,7 +74,9 @@ func TestFactorsCLI(t *testing.T) {
 	}
 }
 
-// TestRulesRequireMFACLI: rules create --require-mfa stores the flag.
+// TestRulesRequireMFACLI: rules create --require-mfa stores the flag;
+// rules list shows it in its MFA column and, with --json, as Okta's
+// factorMode 2FA (1FA for a rule without it).
 func TestRulesRequireMFACLI(t *testing.T) {
 	db := keysDB(t)
 	out := mustCLI(t, "", "policies", "create", "--db", db, "--name", "mfa")
@@ -88,6 +91,37 @@ func TestRulesRequireMFACLI(t *testing.T) {
 	rules, err := st.ListRules(t.Context(), policyID)
 	if err != nil || len(rules) != 2 || !rules[0].RequireMFA || rules[1].RequireMFA {
 		t.Fatalf("rules: %+v, %v", rules, err)
+	}
+
+	table := strings.Split(strings.TrimSpace(mustCLI(t, "", "rules", "list", "--db", db, "--policy", policyID)), "\n")
+	if len(table) != 3 {
+		t.Fatalf("rules list:\n%s", strings.Join(table, "\n"))
+	}
+	column := func(line, name string) string {
+		t.Helper()
+		i := slices.Index(strings.Fields(table[0]), name)
+		f := strings.Fields(line)
+		if i < 0 || i >= len(f) {
+			t.Fatalf("no %s column in %q", name, line)
+		}
+		return f[i]
+	}
+	if column(table[1], "NAME") != "pw" || column(table[1], "MFA") != "required" || column(table[2], "NAME") != "plain" || column(table[2], "MFA") != "-" {
+		t.Fatalf("rules list:\n%s", strings.Join(table, "\n"))
+	}
+	var listed []struct {
+		Name    string
+		Actions struct {
+			AppSignOn struct {
+				VerificationMethod struct{ FactorMode string }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(mustCLI(t, "", "rules", "list", "--db", db, "--policy", policyID, "--json")), &listed); err != nil || len(listed) != 2 {
+		t.Fatalf("rules list --json: %+v %v", listed, err)
+	}
+	if listed[0].Actions.AppSignOn.VerificationMethod.FactorMode != "2FA" || listed[1].Actions.AppSignOn.VerificationMethod.FactorMode != "1FA" {
+		t.Fatalf("rules list --json factorMode: %+v", listed)
 	}
 }
 
