@@ -27,23 +27,23 @@ func (a *API) routesFactors() {
 	a.handle("POST /api/v1/users/{id}/lifecycle/reset_factors", "okta.users.manage", a.resetFactors)
 }
 
-// actor is the caller as the actor of audit events: an API token, or the
-// service app whose org access token it is.
-func (p *Principal) actor() events.Actor {
-	if p.APITokenID != "" {
-		return events.APIToken(p.APITokenID)
-	}
-	return events.App(p.ClientID, "")
-}
-
 // asCaller is the request's context naming its caller as the actor of the
-// factor events package provision records.
-func asCaller(r *http.Request) context.Context {
+// factor events package provision records: an API token, or the service
+// app whose org access token made the call (named when it can be read).
+func (a *API) asCaller(r *http.Request) context.Context {
 	ctx := r.Context()
-	if p := principalOf(ctx); p != nil {
-		return provision.WithActor(ctx, p.actor())
+	p := principalOf(ctx)
+	switch {
+	case p == nil:
+		return ctx
+	case p.APITokenID != "":
+		return provision.WithActor(ctx, events.APIToken(p.APITokenID))
 	}
-	return ctx
+	var name string
+	if c, err := a.cfg.Store.GetClient(ctx, p.ClientID); err == nil {
+		name = c.Name
+	}
+	return provision.WithActor(ctx, events.App(p.ClientID, name))
 }
 
 // factorJSON is Okta's user factor object for token:software:totp.
@@ -138,7 +138,7 @@ func (a *API) enrollFactor(w http.ResponseWriter, r *http.Request) error {
 	if in.FactorType != store.FactorTOTP {
 		return Validation("factorType", "factorType: Latchkey enrols token:software:totp factors only")
 	}
-	e, err := a.cfg.Provision.EnrollTOTP(asCaller(r), u.ID, in.Provider)
+	e, err := a.cfg.Provision.EnrollTOTP(a.asCaller(r), u.ID, in.Provider)
 	switch {
 	case errors.Is(err, provision.ErrFactorExists):
 		return Validation("factorEnrollRequest", "There is an existing verified factor.")
@@ -197,7 +197,7 @@ func (a *API) activateFactor(w http.ResponseWriter, r *http.Request) error {
 	if f.Status != store.FactorPendingActivation {
 		return factorErr(mfa.ErrNoFactor)
 	}
-	done, _, err := a.cfg.Provision.ActivateTOTP(asCaller(r), u.ID, code)
+	done, _, err := a.cfg.Provision.ActivateTOTP(a.asCaller(r), u.ID, code)
 	if err != nil {
 		return factorErr(err)
 	}
@@ -231,7 +231,7 @@ func (a *API) deleteFactor(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.cfg.Provision.ResetFactors(asCaller(r), u.ID, f.ID); err != nil {
+	if _, err := a.cfg.Provision.ResetFactors(a.asCaller(r), u.ID, f.ID); err != nil {
 		return factorErr(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -246,7 +246,7 @@ func (a *API) resetFactors(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.cfg.Provision.ResetFactors(asCaller(r), u.ID, ""); err != nil {
+	if _, err := a.cfg.Provision.ResetFactors(a.asCaller(r), u.ID, ""); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, struct{}{})

@@ -116,7 +116,9 @@ func TestUserFactorsSDK(t *testing.T) {
 	if err != nil || google.(*okta.TotpUserFactor).Provider != "GOOGLE" {
 		t.Fatalf("enrol GOOGLE: %+v %v", google, err)
 	}
-	if _, err := c.User.ResetFactors(ctx, u.ID); err != nil {
+	// Reset by a service app in the SDK's PrivateKey (OAuth) mode.
+	appID, key := e.serviceClient("okta.users.manage")
+	if _, err := e.sdkOAuth(appID, key, "okta.users.manage").User.ResetFactors(ctx, u.ID); err != nil {
 		t.Fatalf("ResetFactors: %v", err)
 	}
 	if fs, _ := e.app.Store.ListFactors(ctx, u.ID); len(fs) != 0 {
@@ -140,7 +142,10 @@ func TestUserFactorsSDK(t *testing.T) {
 			continue
 		}
 		seen = append(seen, l.EventType+" "+l.Outcome.Reason)
-		if l.Actor.Type != "ApiToken" || !strings.HasPrefix(l.Actor.Id, "00T") || len(l.Target) != 2 || l.Target[0].Id != u.ID || l.Target[1].Type != "Factor" {
+		byToken := l.Actor.Type == "ApiToken" && strings.HasPrefix(l.Actor.Id, "00T")
+		byApp := l.Actor.Type == "PublicClientApp" && l.Actor.Id == appID && l.Actor.DisplayName == "provisioner"
+		if byApp != (l.EventType == "user.mfa.factor.reset_all") || (!byToken && !byApp) ||
+			len(l.Target) != 2 || l.Target[0].Id != u.ID || l.Target[1].Type != "Factor" {
 			t.Errorf("%s: actor %+v targets %d", l.EventType, l.Actor, len(l.Target))
 		}
 	}
