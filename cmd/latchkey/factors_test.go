@@ -72,6 +72,26 @@ func TestFactorsCLI(t *testing.T) {
 	if list := mustCLI(t, "", "users", "factors", "list", "ada@example.com", "--db", db, "--json"); strings.TrimSpace(list) != "[]" {
 		t.Fatalf("list after reset: %s", list)
 	}
+
+	// Each change is an audit event of the system on the user's factor.
+	var logged []struct {
+		EventType string
+		Actor     struct{ Type string }
+		Target    []struct{ ID, Type string }
+	}
+	if err := json.Unmarshal([]byte(mustCLI(t, "", "events", "list", "--db", db, "--user", "ada@example.com", "--json")), &logged); err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, ev := range logged {
+		types = append(types, ev.EventType)
+		if ev.Actor.Type != "SystemPrincipal" || len(ev.Target) != 2 || ev.Target[1].ID != e.ID || ev.Target[1].Type != "Factor" {
+			t.Errorf("%s: %+v", ev.EventType, ev)
+		}
+	}
+	if want := []string{"user.mfa.factor.activate", "user.mfa.factor.update", "user.mfa.factor.reset_all"}; !slices.Equal(types, want) {
+		t.Fatalf("events: %v, want %v", types, want)
+	}
 }
 
 // TestRulesRequireMFACLI: rules create --require-mfa stores the flag;
