@@ -157,11 +157,11 @@ func newRulesListCmd(g *globals) *cobra.Command {
 					return writeJSON(cmd.OutOrStdout(), out)
 				}
 				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "PRIORITY\tID\tNAME\tSTATUS\tGRANTS\tSCOPES\tUSERS\tGROUPS\tACCESS\tREFRESH\tWINDOW")
+				fmt.Fprintln(tw, "PRIORITY\tID\tNAME\tSTATUS\tGRANTS\tSCOPES\tUSERS\tGROUPS\tMFA\tACCESS\tREFRESH\tWINDOW")
 				for _, r := range rules {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\t%v\t%v\n", r.Priority, r.ID, r.Name, r.Status,
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\t%v\t%v\n", r.Priority, r.ID, r.Name, r.Status,
 						strings.Join(r.GrantTypes, ","), strings.Join(r.Scopes, ","), dashIfEmpty(r.UserIDs), dashIfEmpty(r.GroupIDs),
-						r.AccessTokenLifetime, r.RefreshTokenLifetime, r.RefreshTokenWindow)
+						mfaColumn(r.RequireMFA), r.AccessTokenLifetime, r.RefreshTokenLifetime, r.RefreshTokenWindow)
 				}
 				return tw.Flush()
 			})
@@ -170,9 +170,18 @@ func newRulesListCmd(g *globals) *cobra.Command {
 	f := list.Flags()
 	f.StringVar(&server, "authserver", "default", serverFlagHelp)
 	f.StringVar(&policyRef, "policy", "", "the policy id or name (required)")
-	f.BoolVar(&asJSON, "json", false, "print a JSON array of rules in Okta's shape")
+	f.BoolVar(&asJSON, "json", false, "print a JSON array of rules in Okta's shape (the second factor as actions.appSignOn.verificationMethod.factorMode 1FA or 2FA)")
 	_ = list.MarkFlagRequired("policy")
 	return list
+}
+
+// mfaColumn is the MFA column of rules list: whether password logins the
+// rule matches need a second factor (rules create --require-mfa).
+func mfaColumn(required bool) string {
+	if required {
+		return "required"
+	}
+	return "-"
 }
 
 func dashIfEmpty(s []string) string {

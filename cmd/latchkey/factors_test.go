@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,9 +72,31 @@ func TestFactorsCLI(t *testing.T) {
 	if list := mustCLI(t, "", "users", "factors", "list", "ada@example.com", "--db", db, "--json"); strings.TrimSpace(list) != "[]" {
 		t.Fatalf("list after reset: %s", list)
 	}
+
+	// Each change is an audit event of the system on the user's factor.
+	var logged []struct {
+		EventType string
+		Actor     struct{ Type string }
+		Target    []struct{ ID, Type string }
+	}
+	if err := json.Unmarshal([]byte(mustCLI(t, "", "events", "list", "--db", db, "--user", "ada@example.com", "--json")), &logged); err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, ev := range logged {
+		types = append(types, ev.EventType)
+		if ev.Actor.Type != "SystemPrincipal" || len(ev.Target) != 2 || ev.Target[1].ID != e.ID || ev.Target[1].Type != "Factor" {
+			t.Errorf("%s: %+v", ev.EventType, ev)
+		}
+	}
+	if want := []string{"user.mfa.factor.activate", "user.mfa.factor.update", "user.mfa.factor.reset_all"}; !slices.Equal(types, want) {
+		t.Fatalf("events: %v, want %v", types, want)
+	}
 }
 
-// TestRulesRequireMFACLI: rules create --require-mfa stores the flag.
+// TestRulesRequireMFACLI: rules create --require-mfa stores the flag;
+// rules list shows it in its MFA column and, with --json, as Okta's
+// factorMode 2FA (1FA for a rule without it).
 func TestRulesRequireMFACLI(t *testing.T) {
 	db := keysDB(t)
 	out := mustCLI(t, "", "policies", "create", "--db", db, "--name", "mfa")
@@ -88,6 +111,37 @@ func TestRulesRequireMFACLI(t *testing.T) {
 	rules, err := st.ListRules(t.Context(), policyID)
 	if err != nil || len(rules) != 2 || !rules[0].RequireMFA || rules[1].RequireMFA {
 		t.Fatalf("rules: %+v, %v", rules, err)
+	}
+
+	table := strings.Split(strings.TrimSpace(mustCLI(t, "", "rules", "list", "--db", db, "--policy", policyID)), "\n")
+	if len(table) != 3 {
+		t.Fatalf("rules list:\n%s", strings.Join(table, "\n"))
+	}
+	column := func(line, name string) string {
+		t.Helper()
+		i := slices.Index(strings.Fields(table[0]), name)
+		f := strings.Fields(line)
+		if i < 0 || i >= len(f) {
+			t.Fatalf("no %s column in %q", name, line)
+		}
+		return f[i]
+	}
+	if column(table[1], "NAME") != "pw" || column(table[1], "MFA") != "required" || column(table[2], "NAME") != "plain" || column(table[2], "MFA") != "-" {
+		t.Fatalf("rules list:\n%s", strings.Join(table, "\n"))
+	}
+	var listed []struct {
+		Name    string
+		Actions struct {
+			AppSignOn struct {
+				VerificationMethod struct{ FactorMode string }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(mustCLI(t, "", "rules", "list", "--db", db, "--policy", policyID, "--json")), &listed); err != nil || len(listed) != 2 {
+		t.Fatalf("rules list --json: %+v %v", listed, err)
+	}
+	if listed[0].Actions.AppSignOn.VerificationMethod.FactorMode != "2FA" || listed[1].Actions.AppSignOn.VerificationMethod.FactorMode != "1FA" {
+		t.Fatalf("rules list --json factorMode: %+v", listed)
 	}
 }
 

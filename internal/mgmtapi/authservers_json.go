@@ -211,11 +211,61 @@ type ruleIn struct {
 			RefreshTokenLifetimeMinutes int `json:"refreshTokenLifetimeMinutes"`
 			RefreshTokenWindowMinutes   int `json:"refreshTokenWindowMinutes"`
 		} `json:"token"`
+		// AppSignOn is Latchkey's extension for a rule's second factor
+		// (oktaapi.RuleActions); absent, a create requires none and a
+		// replace keeps the rule's setting.
+		AppSignOn *struct {
+			Access             string `json:"access"`
+			VerificationMethod *struct {
+				FactorMode string `json:"factorMode"`
+				Type       string `json:"type"`
+			} `json:"verificationMethod"`
+		} `json:"appSignOn"`
 	} `json:"actions"`
 }
 
-func (in ruleIn) input(serverID, policyID, id string) (provision.RuleInput, error) {
+// requireMFA reads actions.appSignOn: nil when the body does not say.
+func (in ruleIn) requireMFA() (*bool, error) {
+	a := in.Actions.AppSignOn
+	if a == nil {
+		return nil, nil
+	}
+	if a.Access != "" && a.Access != oktaapi.AppSignOnAccessAllow {
+		return nil, Validation("policyRule", "actions.appSignOn.access: must be ALLOW")
+	}
+	v := a.VerificationMethod
+	if v == nil {
+		return nil, nil
+	}
+	if v.Type != "" && v.Type != oktaapi.VerificationAssurance {
+		return nil, Validation("policyRule", "actions.appSignOn.verificationMethod.type: must be ASSURANCE")
+	}
+	var require bool
+	switch v.FactorMode {
+	case oktaapi.FactorMode1FA:
+	case oktaapi.FactorMode2FA:
+		require = true
+	default:
+		return nil, Validation("policyRule", "actions.appSignOn.verificationMethod.factorMode: must be 1FA or 2FA")
+	}
+	return &require, nil
+}
+
+// input is the rule the body describes. current is the rule a replace
+// replaces (nil on create): a body without actions.appSignOn keeps its
+// second-factor setting, so that a client that does not know Latchkey's
+// extension (Okta's SDKs drop it on a read-modify-write) cannot turn the
+// requirement off by accident.
+func (in ruleIn) input(serverID, policyID, id string, current *store.PolicyRule) (provision.RuleInput, error) {
 	t := in.Actions.Token
+	mfa, err := in.requireMFA()
+	if err != nil {
+		return provision.RuleInput{}, err
+	}
+	requireMFA := current != nil && current.RequireMFA
+	if mfa != nil {
+		requireMFA = *mfa
+	}
 	switch {
 	case in.Type != "" && in.Type != "RESOURCE_ACCESS":
 		return provision.RuleInput{}, Validation("policyRule", "type: must be RESOURCE_ACCESS")
@@ -233,7 +283,8 @@ func (in ruleIn) input(serverID, policyID, id string) (provision.RuleInput, erro
 		UserIDs: in.Conditions.People.Users.Include, GroupIDs: in.Conditions.People.Groups.Include,
 		AccessTokenLifetime:  minutes(t.AccessTokenLifetimeMinutes),
 		RefreshTokenLifetime: minutes(t.RefreshTokenLifetimeMinutes),
-		RefreshTokenWindow:   minutes(t.RefreshTokenWindowMinutes)}, nil
+		RefreshTokenWindow:   minutes(t.RefreshTokenWindowMinutes),
+		RequireMFA:           requireMFA}, nil
 }
 
 // maxMinutes bounds a lifetime in minutes (5 years) before it becomes a

@@ -182,7 +182,7 @@ func (a *API) createRule(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &body); err != nil {
 		return err
 	}
-	in, err := body.input(s.ID, p.ID, "")
+	in, err := body.input(s.ID, p.ID, "", nil)
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func (a *API) replaceRule(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &body); err != nil {
 		return err
 	}
-	in, err := body.input(s.ID, p.ID, rl.ID)
+	in, err := body.input(s.ID, p.ID, rl.ID, &rl)
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,14 @@
 package mgmtapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
 
+	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/latchkey/latchkey/internal/events"
 	"github.com/latchkey/latchkey/internal/mfa"
 	"github.com/latchkey/latchkey/internal/provision"
 	"github.com/latchkey/latchkey/internal/store"
@@ -19,6 +23,27 @@ func (a *API) routesFactors() {
 	a.handle("DELETE /api/v1/users/{id}/factors/{factorId}", "okta.users.manage", a.deleteFactor)
 	a.handle("POST /api/v1/users/{id}/factors/{factorId}/lifecycle/activate", "okta.users.manage", a.activateFactor)
 	a.handle("POST /api/v1/users/{id}/factors/{factorId}/verify", "okta.users.manage", a.verifyFactor)
+	a.handle("GET /api/v1/users/{id}/factors/{factorId}/qr", "okta.users.manage", a.factorQR)
+	a.handle("POST /api/v1/users/{id}/lifecycle/reset_factors", "okta.users.manage", a.resetFactors)
+}
+
+// asCaller is the request's context naming its caller as the actor of the
+// factor events package provision records: an API token, or the service
+// app whose org access token made the call (named when it can be read).
+func (a *API) asCaller(r *http.Request) context.Context {
+	ctx := r.Context()
+	p := principalOf(ctx)
+	switch {
+	case p == nil:
+		return ctx
+	case p.APITokenID != "":
+		return provision.WithActor(ctx, events.APIToken(p.APITokenID))
+	}
+	var name string
+	if c, err := a.cfg.Store.GetClient(ctx, p.ClientID); err == nil {
+		name = c.Name
+	}
+	return provision.WithActor(ctx, events.App(p.ClientID, name))
 }
 
 // factorJSON is Okta's user factor object for token:software:totp.
@@ -97,8 +122,7 @@ func (a *API) getFactor(w http.ResponseWriter, r *http.Request) error {
 
 // enrollFactor is Okta's Enroll Factor for token:software:totp: the
 // factor is PENDING_ACTIVATION and the answer embeds the activation (the
-// shared secret), the only time it is shown. Okta's qrcode link (a PNG)
-// is not served.
+// shared secret), the only time it is shown, and the link to its QR code.
 func (a *API) enrollFactor(w http.ResponseWriter, r *http.Request) error {
 	u, err := a.findUser(r)
 	if err != nil {
@@ -114,7 +138,7 @@ func (a *API) enrollFactor(w http.ResponseWriter, r *http.Request) error {
 	if in.FactorType != store.FactorTOTP {
 		return Validation("factorType", "factorType: Latchkey enrols token:software:totp factors only")
 	}
-	e, err := a.cfg.Provision.EnrollTOTP(r.Context(), u.ID, in.Provider)
+	e, err := a.cfg.Provision.EnrollTOTP(a.asCaller(r), u.ID, in.Provider)
 	switch {
 	case errors.Is(err, provision.ErrFactorExists):
 		return Validation("factorEnrollRequest", "There is an existing verified factor.")
@@ -126,6 +150,8 @@ func (a *API) enrollFactor(w http.ResponseWriter, r *http.Request) error {
 	out := a.factorJSON(u, e.Factor)
 	out.Embedded = map[string]any{"activation": map[string]any{
 		"timeStep": 30, "sharedSecret": e.Secret, "encoding": "base32", "keyLength": 6,
+		"_links": map[string]any{"qrcode": map[string]string{
+			"href": a.href("users", u.ID, "factors", e.Factor.ID, "qr"), "type": "image/png"}},
 	}}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -171,7 +197,7 @@ func (a *API) activateFactor(w http.ResponseWriter, r *http.Request) error {
 	if f.Status != store.FactorPendingActivation {
 		return factorErr(mfa.ErrNoFactor)
 	}
-	done, _, err := a.cfg.Provision.ActivateTOTP(r.Context(), u.ID, code)
+	done, _, err := a.cfg.Provision.ActivateTOTP(a.asCaller(r), u.ID, code)
 	if err != nil {
 		return factorErr(err)
 	}
@@ -205,9 +231,52 @@ func (a *API) deleteFactor(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.cfg.Provision.ResetFactors(r.Context(), u.ID, f.ID); err != nil {
+	if _, err := a.cfg.Provision.ResetFactors(a.asCaller(r), u.ID, f.ID); err != nil {
 		return factorErr(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// resetFactors is Okta's Reset Factors lifecycle operation: every factor
+// of the user goes, recovery codes included. 200 with an empty object, as
+// Okta answers, also when the user had none.
+func (a *API) resetFactors(w http.ResponseWriter, r *http.Request) error {
+	u, err := a.findUser(r)
+	if err != nil {
+		return err
+	}
+	if _, err := a.cfg.Provision.ResetFactors(a.asCaller(r), u.ID, ""); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+	return nil
+}
+
+// qrSize is the side of a factor's QR code in pixels.
+const qrSize = 256
+
+// factorQR serves the QR code of a PENDING_ACTIVATION TOTP factor: a PNG
+// of its otpauth:// URI, for an authenticator app to scan (Okta's qrcode
+// link). It holds the secret, so it needs okta.users.manage, and it is
+// gone (404) once the factor is active.
+func (a *API) factorQR(w http.ResponseWriter, r *http.Request) error {
+	u, f, err := a.factorOf(r)
+	if err != nil {
+		return err
+	}
+	uri, err := a.cfg.Provision.PendingTOTPURI(r.Context(), u.ID, f.ID)
+	if errors.Is(err, provision.ErrNoFactor) {
+		return NotFound(f.ID+"/qr", "UserFactor")
+	}
+	if err != nil {
+		return err
+	}
+	png, err := qrcode.Encode(uri, qrcode.Medium, qrSize)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "image/png")
+	_, err = w.Write(png)
+	return err
 }

@@ -1,8 +1,12 @@
 package mgmtapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base32"
+	"image/png"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,10 +40,21 @@ func TestUserFactors(t *testing.T) {
 	if r := e.do("POST", base+"/"+id+"/verify", map[string]string{"passCode": totp.Code(secret, time.Now())}); r.status != 400 {
 		t.Fatalf("verify a pending factor: %d %s", r.status, r.raw)
 	}
+	// The QR code of the pending factor: a PNG, for the manage scope only.
+	qr := e.do("GET", base+"/"+id+"/qr", nil)
+	if qr.status != 200 || qr.header.Get("Content-Type") != "image/png" || !strings.Contains(qr.header.Get("Cache-Control"), "no-store") {
+		t.Fatalf("qr: %d %v", qr.status, qr.header)
+	}
+	if img, err := png.Decode(bytes.NewReader(qr.raw)); err != nil || img.Bounds().Dx() != 256 || img.Bounds().Dy() != 256 {
+		t.Fatalf("qr is not a 256x256 PNG: %v", err)
+	}
+	reader, _ := e.serviceClient("okta.users.read")
+	wantError(t, e.doAuth("Bearer "+e.orgToken(reader, "okta.users.read"), "GET", base+"/"+id+"/qr", nil), http.StatusForbidden, "E0000006")
 	r = e.do("POST", base+"/"+id+"/lifecycle/activate", map[string]string{"passCode": totp.Code(secret, time.Now())})
 	if r.status != 200 || r.obj(t)["status"] != "ACTIVE" {
 		t.Fatalf("activate: %d %s", r.status, r.raw)
 	}
+	wantError(t, e.do("GET", base+"/"+id+"/qr", nil), http.StatusNotFound, "E0000007")
 	// The activation code's step is taken; the next step's code verifies once.
 	next := totp.Code(secret, time.Now().Add(totp.Period))
 	if r := e.do("POST", base+"/"+id+"/verify", map[string]string{"passCode": next}); r.status != 200 || r.obj(t)["factorResult"] != "SUCCESS" {

@@ -176,9 +176,45 @@ type RulePeople struct {
 	Groups Include `json:"groups"`
 }
 
-// RuleActions hold a rule's token lifetimes, in minutes as Okta gives them.
+// RuleActions hold a rule's token lifetimes, in minutes as Okta gives them,
+// and whether the rule requires a second factor.
 type RuleActions struct {
 	Token RuleToken `json:"token"`
+	// AppSignOn is a Latchkey extension: Okta's authorization server rules
+	// have no MFA setting, so Latchkey borrows the shape of Okta's app
+	// sign-on policy rules (actions.appSignOn.verificationMethod.factorMode
+	// "1FA" or "2FA").
+	AppSignOn RuleAppSignOn `json:"appSignOn"`
+}
+
+// RuleAppSignOn is Okta's app sign-on action: Latchkey's rules always
+// allow access; the verification method says how many factors.
+type RuleAppSignOn struct {
+	Access             string                 `json:"access"`
+	VerificationMethod RuleVerificationMethod `json:"verificationMethod"`
+}
+
+// RuleVerificationMethod is Okta's ASSURANCE verification method.
+type RuleVerificationMethod struct {
+	FactorMode string `json:"factorMode"`
+	Type       string `json:"type"`
+}
+
+// Okta's factor modes and verification method type of app sign-on rules.
+const (
+	FactorMode1FA         = "1FA"
+	FactorMode2FA         = "2FA"
+	VerificationAssurance = "ASSURANCE"
+	AppSignOnAccessAllow  = "ALLOW"
+)
+
+// AppSignOnOf renders requireMFA as an app sign-on action.
+func AppSignOnOf(requireMFA bool) RuleAppSignOn {
+	mode := FactorMode1FA
+	if requireMFA {
+		mode = FactorMode2FA
+	}
+	return RuleAppSignOn{Access: AppSignOnAccessAllow, VerificationMethod: RuleVerificationMethod{FactorMode: mode, Type: VerificationAssurance}}
 }
 
 // RuleToken are a rule's token lifetimes in minutes.
@@ -217,7 +253,8 @@ func FromRule(r store.PolicyRule) Rule {
 		Conditions: RuleConditions{People: RulePeople{Users: Include{orEmpty(r.UserIDs)}, Groups: Include{orEmpty(r.GroupIDs)}},
 			GrantTypes: Include{orEmpty(r.GrantTypes)}, Scopes: Include{orEmpty(r.Scopes)}},
 		Actions: RuleActions{Token: RuleToken{AccessTokenLifetimeMinutes: int(r.AccessTokenLifetime / time.Minute),
-			RefreshTokenLifetimeMinutes: int(r.RefreshTokenLifetime / time.Minute), RefreshTokenWindowMinutes: int(r.RefreshTokenWindow / time.Minute)}},
+			RefreshTokenLifetimeMinutes: int(r.RefreshTokenLifetime / time.Minute), RefreshTokenWindowMinutes: int(r.RefreshTokenWindow / time.Minute)},
+			AppSignOn: AppSignOnOf(r.RequireMFA)},
 		Created: r.CreatedAt.UTC(), LastUpdated: r.UpdatedAt.UTC()}
 }
 

@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/latchkey/latchkey/internal/events"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/mfa"
 	"github.com/latchkey/latchkey/internal/store"
@@ -102,6 +104,7 @@ func (s *Service) ActivateTOTP(ctx context.Context, idOrLogin, code string) (sto
 	if err != nil {
 		return store.Factor{}, nil, err
 	}
+	s.recordFactor(ctx, events.FactorActivated(ActorOf(ctx), eventUser(u), eventFactor(f)))
 	return f, codes, nil
 }
 
@@ -131,18 +134,41 @@ func (s *Service) NewRecoveryCodes(ctx context.Context, idOrLogin string) ([]str
 		return nil, err
 	}
 	codes, hashes := s.newRecoveryCodes()
+	var changed store.Factor
 	_, err = s.Store.UpdateFactors(ctx, u.ID, func(fs []store.Factor) ([]store.Factor, error) {
 		i := mfa.FindTOTP(fs, store.FactorActive)
 		if i < 0 {
 			return nil, ErrNoFactor
 		}
 		fs[i].RecoveryCodes, fs[i].UpdatedAt = hashes, s.now()
+		changed = fs[i]
 		return fs, nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.recordFactor(ctx, events.RecoveryCodesReplaced(ActorOf(ctx), eventUser(u), eventFactor(changed), len(codes)))
 	return codes, nil
+}
+
+// PendingTOTPURI returns the otpauth:// URI of the user's factor factorID
+// while it is PENDING_ACTIVATION (for a QR code), opening its sealed
+// secret; ErrNoFactor once it is active or gone.
+func (s *Service) PendingTOTPURI(ctx context.Context, idOrLogin, factorID string) (string, error) {
+	u, fs, err := s.ListFactors(ctx, idOrLogin)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range fs {
+		if f.ID == factorID && f.Type == store.FactorTOTP && f.Status == store.FactorPendingActivation {
+			secret, err := s.verifier().OpenSecret(f)
+			if err != nil {
+				return "", err
+			}
+			return totp.URI(secret, TOTPIssuer, u.Login), nil
+		}
+	}
+	return "", ErrNoFactor
 }
 
 // ListFactors returns the user's factors and the user.
@@ -163,22 +189,44 @@ func (s *Service) ResetFactors(ctx context.Context, idOrLogin, factorID string) 
 	if err != nil {
 		return 0, err
 	}
-	n := 0
+	var removed []store.Factor
 	_, err = s.Store.UpdateFactors(ctx, u.ID, func(fs []store.Factor) ([]store.Factor, error) {
 		var kept []store.Factor
+		removed = removed[:0] // the store may run the closure again
 		for _, f := range fs {
 			if factorID == "" || f.ID == factorID {
-				n++
+				removed = append(removed, f)
 				continue
 			}
 			kept = append(kept, f)
 		}
-		if n == 0 && factorID != "" {
+		if len(removed) == 0 && factorID != "" {
 			return nil, ErrNoFactor
 		}
 		return kept, nil
 	})
-	return n, err
+	if err != nil {
+		return 0, err
+	}
+	event := events.FactorReset
+	if factorID != "" {
+		event = events.FactorDeactivated
+	}
+	for _, f := range removed {
+		s.recordFactor(ctx, event(ActorOf(ctx), eventUser(u), eventFactor(f)))
+	}
+	return len(removed), nil
+}
+
+// recordFactor records a factor event when the service has a sink.
+func (s *Service) recordFactor(ctx context.Context, e events.Event) { events.Record(ctx, s.Events, e) }
+
+func eventUser(u store.User) events.Actor {
+	return events.User(u.ID, u.Login, strings.TrimSpace(u.FirstName+" "+u.LastName))
+}
+
+func eventFactor(f store.Factor) events.Factor {
+	return events.Factor{ID: f.ID, Type: f.Type, Provider: f.Provider}
 }
 
 // HasActiveFactor reports whether the user has an ACTIVE TOTP factor.
