@@ -67,8 +67,8 @@ type Recorder struct {
 	// full is signalled (never blocking) when the queue reaches a batch.
 	full chan struct{}
 
-	mu      sync.Mutex // serializes writes to the store; guards spare and runDone
-	spare   []Event    // the queue's other slice, reused between flushes
+	mu      sync.Mutex    // serializes writes to the store; guards spare and runDone
+	spare   []Event       // the queue's other slice, reused between flushes
 	runDone chan struct{} // closed when Run returns; nil until Run starts
 
 	stop      chan struct{} // closed by Close
