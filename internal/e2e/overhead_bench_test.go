@@ -109,6 +109,7 @@ func BenchmarkThroughputHTTP(b *testing.B) {
 			const perProc = 4
 			client := newKeepAliveClient(perProc * runtime.GOMAXPROCS(0))
 			do := httpDoer(e, client)
+			auth := g.auth(b, e)
 			var failed atomic.Pointer[error]
 			b.StopTimer() // the floor is measured before the grants and after
 			before := f.parallelRate(g, 300*time.Millisecond)
@@ -116,7 +117,7 @@ func BenchmarkThroughputHTTP(b *testing.B) {
 			b.SetParallelism(perProc)
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
-				next, err := g.newChain(e, do)
+				next, err := g.newChain(e, auth, do)
 				if err != nil {
 					failed.CompareAndSwap(nil, &err)
 					return
@@ -147,20 +148,32 @@ type overheadGrant struct {
 	name string
 	sigs int
 	hash bool
+	// client makes the client the grants authenticate as (once per env)
+	// and returns its Authorization header.
+	client func(e *env) (string, error)
 	// newChain readies a sequence of grants on do (a refresh token issued
 	// there, for the refresh grant) and returns the next grant.
-	newChain func(e *env, do doer) (func() error, error)
+	newChain func(e *env, auth string, do doer) (func() error, error)
 }
 
 var overheadGrants = []overheadGrant{
-	{name: "password", sigs: 2, hash: true, newChain: passwordChain},
-	{name: "refresh", sigs: 2, newChain: refreshChain},
-	{name: "client_credentials", sigs: 1, newChain: clientCredentialsChain},
+	{name: "password", sigs: 2, hash: true, client: passwordClient, newChain: passwordChain},
+	{name: "refresh", sigs: 2, client: refreshClient, newChain: refreshChain},
+	{name: "client_credentials", sigs: 1, client: clientCredentialsClient, newChain: clientCredentialsChain},
 }
 
-// chain is newChain failing b on error.
+// auth is client failing b on error.
+func (g overheadGrant) auth(b *testing.B, e *env) string {
+	auth, err := g.client(e)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return auth
+}
+
+// chain is newChain, with a new client, failing b on error.
 func (g overheadGrant) chain(b *testing.B, e *env, do doer) func() error {
-	next, err := g.newChain(e, do)
+	next, err := g.newChain(e, g.auth(b, e), do)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -219,23 +232,12 @@ func httpDoer(e *env, c *http.Client) doer {
 	}
 }
 
-// chainClients are the clients the chains authenticate as, made once per
-// env and kind: the parallel benchmark starts one chain per goroutine.
-var (
-	chainMu      sync.Mutex
-	chainClients = map[string]string{} // the env's database + "/" + kind → Authorization
-)
-
-func envClient(e *env, kind string, in provision.ClientInput) (string, error) {
-	chainMu.Lock()
-	defer chainMu.Unlock()
-	key := e.cfg.DB + "/" + kind // a new temporary directory per env
-	if auth, ok := chainClients[key]; ok {
-		return auth, nil
-	}
+// newClient makes a client for the chains of a grant and returns its
+// Authorization header.
+func newClient(e *env, in provision.ClientInput, scope string) (string, error) {
 	ctx := context.Background()
-	if kind == "m2m" {
-		if _, err := e.app.Provision.PutScope(ctx, provision.ScopeInput{AuthServerID: "default", Name: "jobs"}); err != nil {
+	if scope != "" {
+		if _, err := e.app.Provision.PutScope(ctx, provision.ScopeInput{AuthServerID: "default", Name: scope}); err != nil {
 			return "", err
 		}
 	}
@@ -243,24 +245,24 @@ func envClient(e *env, kind string, in provision.ClientInput) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	chainClients[key] = basic(c.ID, secret)
-	return chainClients[key], nil
+	return basic(c.ID, secret), nil
 }
 
-func passwordChain(e *env, do doer) (func() error, error) {
+func passwordClient(e *env) (string, error) { return basic(e.clientID, e.clientSecret), nil }
+
+func passwordChain(e *env, auth string, do doer) (func() error, error) {
 	body := e.passwordForm("openid profile email").Encode()
-	auth := basic(e.clientID, e.clientSecret)
 	return func() error {
 		_, err := do(body, auth)
 		return err
 	}, nil
 }
 
-func refreshChain(e *env, do doer) (func() error, error) {
-	auth, err := envClient(e, "refresh", provision.ClientInput{Name: "bench", GrantTypes: []string{"password", "refresh_token"}})
-	if err != nil {
-		return nil, err
-	}
+func refreshClient(e *env) (string, error) {
+	return newClient(e, provision.ClientInput{Name: "bench", GrantTypes: []string{"password", "refresh_token"}}, "")
+}
+
+func refreshChain(e *env, auth string, do doer) (func() error, error) {
 	raw, err := do(e.passwordForm("openid offline_access").Encode(), auth)
 	if err != nil {
 		return nil, err
@@ -292,11 +294,11 @@ func refreshOf(raw []byte) (string, error) {
 	return tok.RefreshToken, nil
 }
 
-func clientCredentialsChain(e *env, do doer) (func() error, error) {
-	auth, err := envClient(e, "m2m", provision.ClientInput{Name: "m2m", GrantTypes: []string{"client_credentials"}})
-	if err != nil {
-		return nil, err
-	}
+func clientCredentialsClient(e *env) (string, error) {
+	return newClient(e, provision.ClientInput{Name: "m2m", GrantTypes: []string{"client_credentials"}}, "jobs")
+}
+
+func clientCredentialsChain(_ *env, auth string, do doer) (func() error, error) {
 	return func() error {
 		_, err := do("grant_type=client_credentials&scope=jobs", auth)
 		return err
