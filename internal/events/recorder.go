@@ -53,17 +53,26 @@ type RecorderConfig struct {
 // Recorder is the Sink a server uses: Record queues events in a bounded
 // buffer and Run writes them to the store in batches. It is safe for
 // concurrent use.
+//
+// Record only appends to a slice under a mutex: the writer is not woken
+// per event (a channel send to a parked goroutine is a futex wake and a
+// context switch on the request's path), but when a batch is full or the
+// FlushEvery tick comes.
 type Recorder struct {
 	cfg RecorderConfig
-	ch  chan Event
 
-	mu      sync.Mutex // serializes writes to the store; guards pending and runDone
-	pending []Event
+	qmu    sync.Mutex // guards queue and closed
+	queue  []Event    // recorded, not yet taken by a flush; at most cfg.Buffer
+	closed bool
+	// full is signalled (never blocking) when the queue reaches a batch.
+	full chan struct{}
+
+	mu      sync.Mutex    // serializes writes to the store; guards spare and runDone
+	spare   []Event       // the queue's other slice, reused between flushes
 	runDone chan struct{} // closed when Run returns; nil until Run starts
 
 	stop      chan struct{} // closed by Close
 	closeOnce sync.Once
-	closed    atomic.Bool
 
 	dropped  atomic.Int64 // refused because the buffer was full or the recorder closed
 	failed   atomic.Int64 // lost because the store refused them
@@ -92,7 +101,7 @@ func NewRecorder(cfg RecorderConfig) *Recorder {
 	if cfg.WarnEvery <= 0 {
 		cfg.WarnEvery = 10 * time.Second
 	}
-	return &Recorder{cfg: cfg, ch: make(chan Event, cfg.Buffer), stop: make(chan struct{})}
+	return &Recorder{cfg: cfg, full: make(chan struct{}, 1), stop: make(chan struct{})}
 }
 
 // Record stamps e and queues it without blocking: it fills in the uuid and
@@ -103,14 +112,20 @@ func NewRecorder(cfg RecorderConfig) *Recorder {
 func (r *Recorder) Record(ctx context.Context, e Event) {
 	Record(ctx, r.cfg.Observer, e)
 	e = Stamp(ctx, e, r.cfg.Now)
-	if r.closed.Load() {
+	r.qmu.Lock()
+	if r.closed || len(r.queue) >= r.cfg.Buffer {
+		r.qmu.Unlock()
 		r.drop()
 		return
 	}
-	select {
-	case r.ch <- e:
-	default:
-		r.drop()
+	r.queue = append(r.queue, e)
+	n := len(r.queue)
+	r.qmu.Unlock()
+	if n == r.cfg.BatchSize {
+		select {
+		case r.full <- struct{}{}:
+		default: // already signalled
+		}
 	}
 }
 
@@ -181,14 +196,8 @@ func (r *Recorder) Run(ctx context.Context) {
 	defer t.Stop()
 	for {
 		select {
-		case e := <-r.ch:
-			r.mu.Lock()
-			r.pending = append(r.pending, e)
-			full := len(r.pending) >= r.cfg.BatchSize
-			r.mu.Unlock()
-			if full {
-				r.flushWithin(wctx)
-			}
+		case <-r.full:
+			r.flushWithin(wctx)
 		case <-t.C:
 			r.flushWithin(wctx)
 		case <-ctx.Done():
@@ -216,23 +225,20 @@ func (r *Recorder) flushWithin(ctx context.Context) {
 func (r *Recorder) Flush(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for drained := false; !drained; {
-		select {
-		case e := <-r.ch:
-			r.pending = append(r.pending, e)
-		default:
-			drained = true
-		}
-	}
+	r.qmu.Lock()
+	pending := r.queue
+	r.queue = r.spare[:0]
+	r.qmu.Unlock()
 	var errs []error
-	for len(r.pending) > 0 {
-		n := min(len(r.pending), r.cfg.BatchSize)
-		if err := r.write(ctx, r.pending[:n]); err != nil {
+	for rest := pending; len(rest) > 0; {
+		n := min(len(rest), r.cfg.BatchSize)
+		if err := r.write(ctx, rest[:n]); err != nil {
 			errs = append(errs, err)
 		}
-		r.pending = r.pending[n:]
+		rest = rest[n:]
 	}
-	r.pending = nil
+	clear(pending) // let the events go; keep the array for the next flush
+	r.spare = pending[:0]
 	return errors.Join(errs...)
 }
 
@@ -259,7 +265,9 @@ func (r *Recorder) write(ctx context.Context, batch []Event) error {
 // Events recorded after Close are dropped and counted.
 func (r *Recorder) Close(ctx context.Context) error {
 	r.closeOnce.Do(func() {
-		r.closed.Store(true)
+		r.qmu.Lock()
+		r.closed = true
+		r.qmu.Unlock()
 		close(r.stop)
 	})
 	r.mu.Lock()

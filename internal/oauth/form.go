@@ -11,6 +11,8 @@ import (
 	"github.com/latchkey/latchkey/internal/oautherr"
 )
 
+const formType = "application/x-www-form-urlencoded"
+
 // MaxFormBytes bounds the body of a form request.
 const MaxFormBytes = 64 << 10
 
@@ -49,9 +51,11 @@ func ParseForm(r *http.Request) (url.Values, error) {
 			}
 		}
 	}
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/x-www-form-urlencoded" {
-		return nil, oautherr.ErrInvalidRequest.WithDescription("The request must be sent with Content-Type 'application/x-www-form-urlencoded'.")
+	if ct := r.Header.Get("Content-Type"); ct != formType { // the common case needs no parsing
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != formType {
+			return nil, oautherr.ErrInvalidRequest.WithDescription("The request must be sent with Content-Type 'application/x-www-form-urlencoded'.")
+		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxFormBytes))
 	if err != nil {

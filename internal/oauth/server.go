@@ -92,15 +92,21 @@ type tokenResponse struct {
 // grantHandler serves one grant type; it returns errors, never writes them.
 type grantHandler func(ctx context.Context, req *tokenRequest) (*tokenResponse, error)
 
-func (s *Server) grants() map[string]grantHandler {
-	return map[string]grantHandler{
-		policy.GrantPassword:          s.passwordGrant,
-		policy.GrantRefreshToken:      s.refreshGrant,
-		policy.GrantClientCredentials: s.clientCredentialsGrant,
-		policy.GrantMFAOTP:            s.mfaGrant,
-		policy.GrantMFAOTPAuth0:       s.mfaGrant,
-		policy.GrantMFARecoveryCode:   s.mfaGrant,
+// grantHandler returns the handler of a grant type, and false for a grant
+// type Latchkey does not implement. A switch, not a map of method values
+// built per request.
+func (s *Server) grantHandler(grant string) (grantHandler, bool) {
+	switch grant {
+	case policy.GrantPassword:
+		return s.passwordGrant, true
+	case policy.GrantRefreshToken:
+		return s.refreshGrant, true
+	case policy.GrantClientCredentials:
+		return s.clientCredentialsGrant, true
+	case policy.GrantMFAOTP, policy.GrantMFAOTPAuth0, policy.GrantMFARecoveryCode:
+		return s.mfaGrant, true
 	}
+	return nil, false
 }
 
 // ResolveServer looks up the authorization server named by the {server}
@@ -198,7 +204,7 @@ func (s *Server) token(r *http.Request, srv policy.Server) (*tokenResponse, erro
 	if grant == "" {
 		return nil, oautherr.ErrInvalidRequest.WithDescription("The token request must specify a 'grant_type'. Valid values: [%s]", strings.Join(supported, ", "))
 	}
-	handler, ok := s.grants()[grant]
+	handler, ok := s.grantHandler(grant)
 	if !ok || !slices.Contains(supported, grant) {
 		return nil, oautherr.ErrUnsupportedGrantType.WithDescription("The authorization grant type is not supported by the authorization server. Configured grant types: [%s].", strings.Join(supported, ", "))
 	}

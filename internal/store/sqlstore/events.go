@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,8 +14,19 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// AppendEvents implements store.Store: all events in one transaction; an
-// event whose id exists is skipped with its targets.
+// Rows per multi-row INSERT of AppendEvents: well under the parameter
+// limits of both engines (SQLite 32,766, PostgreSQL 65,535).
+const (
+	eventsPerInsert  = 100 // 5 parameters each
+	targetsPerInsert = 250 // 2 parameters each
+)
+
+// AppendEvents implements store.Store: all events in one transaction,
+// written with multi-row INSERTs (one statement, one round trip, per
+// eventsPerInsert events, and one per targetsPerInsert targets of the
+// events inserted), so that a batch of the audit trail's writer costs a
+// few round trips instead of one per event and per target. An event whose
+// id exists, or appears earlier in the batch, is skipped with its targets.
 func (s *Store) AppendEvents(ctx context.Context, events []store.StoredEvent) error {
 	const op = "append events"
 	if len(events) == 0 {
@@ -24,35 +37,114 @@ func (s *Store) AppendEvents(ctx context.Context, events []store.StoredEvent) er
 			return err
 		}
 	}
+	events = uniqueEvents(events)
 	return s.inTx(ctx, op, func(tx *sql.Tx) error {
-		for _, e := range events {
-			// seq numbers events in append order, so that the events of
-			// one request, often of one millisecond, list in the order
-			// they happened. Concurrent appends on PostgreSQL may share a
-			// number; their order among themselves is then arbitrary.
-			res, err := tx.ExecContext(ctx,
-				`INSERT INTO events (id, published, event_type, actor_id, body, seq)
-				VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events))
-				ON CONFLICT (id) DO NOTHING`,
-				e.ID, millis(e.Published), e.EventType, e.ActorID, string(e.JSON))
+		var targets []eventTarget
+		for start := 0; start < len(events); start += eventsPerInsert {
+			chunk := events[start:min(start+eventsPerInsert, len(events))]
+			inserted, err := s.insertEvents(ctx, tx, chunk)
 			if err != nil {
-				return s.execErr(op, err)
+				return err
 			}
-			if n, err := res.RowsAffected(); err != nil {
-				return s.errf("%s: %w", op, err)
-			} else if n == 0 {
-				continue // appended before
-			}
-			for _, target := range e.TargetIDs {
-				if _, err := tx.ExecContext(ctx,
-					`INSERT INTO event_targets (event_id, target_id) VALUES ($1, $2) ON CONFLICT (event_id, target_id) DO NOTHING`,
-					e.ID, target); err != nil {
-					return s.execErr(op, err)
+			for _, e := range chunk {
+				if !inserted[e.ID] {
+					continue // appended before
 				}
+				for _, target := range e.TargetIDs {
+					targets = append(targets, eventTarget{e.ID, target})
+				}
+			}
+		}
+		for start := 0; start < len(targets); start += targetsPerInsert {
+			if err := s.insertTargets(ctx, tx, targets[start:min(start+targetsPerInsert, len(targets))]); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+}
+
+type eventTarget struct{ event, target string }
+
+// uniqueEvents drops the events whose id came earlier in events, and the
+// repeated targets of each, keeping the order.
+func uniqueEvents(events []store.StoredEvent) []store.StoredEvent {
+	seen := make(map[string]bool, len(events))
+	out := make([]store.StoredEvent, 0, len(events))
+	for _, e := range events {
+		if seen[e.ID] {
+			continue
+		}
+		seen[e.ID] = true
+		if len(e.TargetIDs) > 1 {
+			ts := make([]string, 0, len(e.TargetIDs))
+			for _, t := range e.TargetIDs {
+				if !slices.Contains(ts, t) {
+					ts = append(ts, t)
+				}
+			}
+			e.TargetIDs = ts
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// insertEvents inserts events in one statement and returns the ids it
+// inserted (not those stored before). seq numbers events in append order,
+// so that the events of one request, often of one millisecond, list in the
+// order they happened: the k-th row of the statement gets the largest seq
+// stored plus k. Concurrent appends on PostgreSQL may share a number;
+// their order among themselves is then arbitrary.
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []store.StoredEvent) (map[string]bool, error) {
+	const op = "append events"
+	var q strings.Builder
+	q.WriteString(`INSERT INTO events (id, published, event_type, actor_id, body, seq) VALUES `)
+	args := make([]any, 0, 5*len(events))
+	for i, e := range events {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, (SELECT COALESCE(MAX(seq), 0) FROM events) + %d)", n+1, n+2, n+3, n+4, n+5, i+1)
+		args = append(args, e.ID, millis(e.Published), e.EventType, e.ActorID, string(e.JSON))
+	}
+	q.WriteString(` ON CONFLICT (id) DO NOTHING RETURNING id`)
+	rows, err := tx.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, s.execErr(op, err)
+	}
+	ids, err := collect(rows, func(sc scanner) (string, error) {
+		var id string
+		return id, sc.Scan(&id)
+	})
+	if err != nil {
+		return nil, s.execErr(op, err)
+	}
+	inserted := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		inserted[id] = true
+	}
+	return inserted, nil
+}
+
+// insertTargets inserts event targets in one statement.
+func (s *Store) insertTargets(ctx context.Context, tx *sql.Tx, targets []eventTarget) error {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO event_targets (event_id, target_id) VALUES `)
+	args := make([]any, 0, 2*len(targets))
+	for i, t := range targets {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "($%d, $%d)", len(args)+1, len(args)+2)
+		args = append(args, t.event, t.target)
+	}
+	q.WriteString(` ON CONFLICT (event_id, target_id) DO NOTHING`)
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		return s.execErr("append events", err)
+	}
+	return nil
 }
 
 func scanEvent(sc scanner) (store.StoredEvent, error) {

@@ -13,6 +13,7 @@ var eventTests = []test{
 	{"AppendListRoundTrip", testEventRoundTrip},
 	{"AppendIsIdempotent", testEventAppendAgain},
 	{"AppendEmpty", testEventAppendEmpty},
+	{"AppendLargeBatch", testEventAppendLarge},
 	{"ListOrderAndLimit", testEventOrder},
 	{"ListFilters", testEventFilters},
 	{"DeleteBefore", testEventDeleteBefore},
@@ -69,6 +70,36 @@ func testEventAppendAgain(t *testing.T, s store.Store) {
 	sameList(t, "events", got, []store.StoredEvent{a, b})
 	if got := listEvents(t, s, store.EventFilter{UserID: "0oa1"}); eventIDs(got) != "ev-a" {
 		t.Errorf("by target after append again: %s", eventIDs(got))
+	}
+}
+
+// testEventAppendLarge: a batch larger than any one statement a backend
+// writes keeps its order within one millisecond, its targets, and stores an
+// event repeated in the batch (and a target repeated in an event) once.
+func testEventAppendLarge(t *testing.T, s store.Store) {
+	const n = 700
+	evs := make([]store.StoredEvent, 0, n+2)
+	var want []store.StoredEvent
+	for i := range n {
+		// Ids in the opposite order of the batch, all of one time: only
+		// the append order can list them right.
+		e := newEvent(fmt.Sprintf("ev-%04d", n-i), 0, "x", "00u1", "AT.shared", fmt.Sprintf("t-%d", i%3))
+		evs = append(evs, e)
+		want = append(want, e)
+	}
+	dup := evs[5]
+	dup.EventType = "changed"
+	evs = append(evs, dup)
+	twice := newEvent("ev-twice", 0, "x", "00u2", "t-x", "t-x")
+	evs = append(evs, twice)
+	twice.TargetIDs = []string{"t-x"}
+	want = append(want, twice)
+	appendEvents(t, s, evs...)
+
+	got := listEvents(t, s, store.EventFilter{Limit: n + 10})
+	sameList(t, "events", got, want)
+	if got := listEvents(t, s, store.EventFilter{TargetID: "t-1", Limit: n}); len(got) != n/3 {
+		t.Errorf("events with target t-1: %d, want %d", len(got), n/3)
 	}
 }
 
