@@ -1,0 +1,174 @@
+package oauth
+
+import (
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/latchkey/latchkey/internal/events"
+	"github.com/latchkey/latchkey/internal/oautherr"
+	"github.com/latchkey/latchkey/internal/policy"
+	"github.com/latchkey/latchkey/internal/ratelimit"
+	"github.com/latchkey/latchkey/internal/reqlog"
+)
+
+// challengeResponse is the answer of /v1/challenge for an OTP factor:
+// Okta's direct authentication names the grant that completes the login.
+// Nothing is sent to the user (the code comes from their app), so there is
+// no oob_code, binding or polling interval.
+type challengeResponse struct {
+	ChallengeType string `json:"challenge_type"`
+}
+
+// otpChallengeTypes are the challenge types an OTP factor answers to, in
+// the order preferred when the app lists several: Okta's direct
+// authentication answers Auth0's URI, so it comes first.
+var otpChallengeTypes = []string{policy.GrantMFAOTPAuth0, policy.GrantMFAOTP}
+
+// maxChallengeTypes bounds the types read from challenge_types_supported.
+const maxChallengeTypes = 16
+
+// errUnsupportedChallengeType is Auth0's answer (Okta documents no name of
+// its own) when none of the app's challenge types is one the user's factor
+// can complete.
+var errUnsupportedChallengeType = &oautherr.Error{Code: "unsupported_challenge_type", Status: http.StatusBadRequest,
+	Description: "None of the challenge types in 'challenge_types_supported' can be used: the user's factor answers to " +
+		policy.GrantMFAOTPAuth0 + " (or " + policy.GrantMFAOTP + ")."}
+
+// Challenge serves POST {issuer}/v1/challenge, the second step of Okta's
+// direct authentication: an app holding the mfa_token of an mfa_required
+// answer asks which challenge completes the login. It authenticates the
+// client as the token endpoint does and checks the mfa_token without
+// spending it.
+func (s *Server) Challenge(w http.ResponseWriter, r *http.Request) {
+	srv, ok := ResolveServer(w, r, s.Policy, s.Logger)
+	if !ok {
+		return
+	}
+	ctx, limits := ratelimit.WithHeaders(r.Context())
+	r = r.WithContext(ctx)
+	resp, err := s.challenge(r, srv)
+	if !limits.Set() && s.Guard != nil {
+		s.Guard.PeekRequest(ctx, r)
+	}
+	limits.Write(w.Header())
+	if err != nil {
+		s.logError(ctx, err)
+		oautherr.Write(w, s.basicChallenge(r, err))
+		return
+	}
+	writeNoStore(w, resp)
+}
+
+func (s *Server) challenge(r *http.Request, srv policy.Server) (*challengeResponse, error) {
+	ctx := r.Context()
+	form, err := ParseForm(r)
+	if err != nil {
+		return nil, err
+	}
+	if _, browser := r.Header["Origin"]; browser {
+		// Like the token endpoint: no browser completes a password login.
+		return nil, errBrowserToken
+	}
+	client, err := s.authenticateClient(ctx, r, form)
+	if err != nil {
+		return nil, err
+	}
+	reqlog.SetClientID(ctx, client.ID)
+	var source string
+	if s.Guard != nil {
+		if source, err = s.Guard.AdmitRequest(ctx, r, client); err != nil {
+			return nil, err
+		}
+	} else {
+		source, _, _ = net.SplitHostPort(r.RemoteAddr)
+	}
+	req := &tokenRequest{r: r, form: form, server: srv, client: client, source: source}
+	if err := requireParams(form, "mfa_token", "challenge_types_supported"); err != nil {
+		return nil, err
+	}
+	p, err := s.openMFAToken(ctx, req, stepChallenge)
+	if err != nil {
+		return nil, err
+	}
+	user, err := s.pendingUser(ctx, req, p, stepChallenge)
+	if err != nil {
+		return nil, err
+	}
+	app := events.App(client.ID, client.Name)
+	asked, err := parseChallengeTypes(form.Get("challenge_types_supported"))
+	if err != nil {
+		return nil, err
+	}
+	// channel_hint names an out-of-band channel (push, sms, voice, email):
+	// an OTP factor has none, so it is read and has no effect.
+	chosen := ""
+	for _, t := range otpChallengeTypes {
+		if slices.Contains(asked, t) {
+			chosen = t
+			break
+		}
+	}
+	if chosen == "" {
+		s.record(ctx, r, mfaEvent(eventUser(user), app, stepChallenge, "", "UNSUPPORTED_CHALLENGE_TYPE"))
+		return nil, errUnsupportedChallengeType.WithDebug("asked %q", truncate(form.Get("challenge_types_supported"), 256))
+	}
+	// The client must be allowed the grant it will be told to use (or
+	// its alias), as the token endpoint will require.
+	if !slices.ContainsFunc(otpChallengeTypes, func(g string) bool { return slices.Contains(client.GrantTypes, g) }) {
+		return nil, oautherr.ErrUnauthorizedClient.WithDescription("The client is not authorized to use the provided grant type. Configured grant types: [%s].", strings.Join(client.GrantTypes, ", "))
+	}
+	if !slices.Contains(client.GrantTypes, chosen) {
+		// Allowed only the other name: answer with the one it may use.
+		chosen = otherOTPName(chosen)
+	}
+	ok, err := s.MFA.HasActiveFactor(ctx, user.ID)
+	if err != nil {
+		return nil, errorf("oauth: factors of %s: %w", user.ID, err)
+	}
+	if !ok {
+		s.record(ctx, r, mfaEvent(eventUser(user), app, stepChallenge, "otp", "NO_FACTOR"))
+		return nil, errNoFactor
+	}
+	s.record(ctx, r, mfaEvent(eventUser(user), app, stepChallenge, "otp", ""))
+	return &challengeResponse{ChallengeType: chosen}, nil
+}
+
+// parseChallengeTypes reads challenge_types_supported: challenge types
+// separated by spaces (Okta's SDKs join them with one space).
+func parseChallengeTypes(raw string) ([]string, error) {
+	types := strings.Fields(raw)
+	if len(types) > maxChallengeTypes {
+		return nil, oautherr.ErrInvalidRequest.WithDescription("The parameter 'challenge_types_supported' lists more than %d challenge types.", maxChallengeTypes)
+	}
+	return types, nil
+}
+
+// otherOTPName is the other name of the OTP grant.
+func otherOTPName(g string) string {
+	if g == policy.GrantMFAOTP {
+		return policy.GrantMFAOTPAuth0
+	}
+	return policy.GrantMFAOTP
+}
+
+// Steps of the MFA flow, as the audit trail names them.
+const (
+	stepChallenge = "challenge"
+	stepVerify    = "verify"
+)
+
+// mfaEvent is the audit event of one step of the MFA flow: a
+// user.authentication.auth_via_mfa with the step in its debug data. An
+// answered challenge is outcome CHALLENGE (Okta's result for a challenge
+// issued), a verified code SUCCESS; reason "" is either of those, any
+// other a FAILURE. factor is "otp", "recovery_code" or "" when unknown.
+func mfaEvent(user events.Actor, app events.Actor, step, factor, reason string) events.Event {
+	e := events.AuthViaMFA(user, app, factor, reason)
+	e.DebugContext.DebugData["step"] = step
+	if reason == "" && step == stepChallenge {
+		e.Outcome.Result = events.ResultChallenge
+	}
+	return e
+}
