@@ -56,8 +56,8 @@ type TokenRecord struct {
 // UseRefreshToken returns it, and the store applies all of it in the
 // transaction that read the token.
 type RefreshUse struct {
-	// Token is the used token's new state. Its ID, FamilyID and, unless a
-	// successor is given, ReplacedBy are kept as stored.
+	// Token is the used token's new state. Its ID, FamilyID, AMR and,
+	// unless a successor is given, ReplacedBy are kept as stored.
 	Token RefreshToken
 	// Successor, when not nil, is created in the token's family; the token
 	// becomes rotated (ReplacedBy = Successor.ID, RotatedAt set to

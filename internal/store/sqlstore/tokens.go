@@ -160,7 +160,7 @@ func (s *Store) UseRefreshToken(ctx context.Context, id string, fn func(store.Re
 			`UPDATE refresh_tokens SET family_id = $2, auth_server_id = $3, client_id = $4, user_id = $5,
 				scopes = $6, auth_time = $7, issued_at = $8, expires_at = $9, idle_window = $10,
 				last_used_at = $11, rotated_at = $12, replaced_by = $13, revoked_at = $14
-			WHERE id = $1 RETURNING `+refreshCols, args...))
+			WHERE id = $1 RETURNING `+refreshCols, args[:14]...)) // amr, last, is kept as stored
 		if err != nil {
 			return s.execErr(op, err)
 		}

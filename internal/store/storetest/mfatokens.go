@@ -29,7 +29,11 @@ func testRefreshKeepsAMR(t *testing.T, s store.Store) {
 	at := t0.Add(time.Hour)
 	succ := newRefresh("rt-mfa-2", "rt-mfa")
 	succ.IssuedAt, succ.AMR = at, mfa.AMR
-	_, err := s.UseRefreshToken(ctx(t), mfa.ID, rotate(succ, at))
+	_, err := s.UseRefreshToken(ctx(t), mfa.ID, func(old store.RefreshToken, next *store.RefreshToken) (store.RefreshUse, error) {
+		use, err := rotate(succ, at)(old, next)
+		use.Token.AMR = nil
+		return use, err
+	})
 	must(t, "UseRefreshToken", err)
 	checkRefresh(t, s, "the successor", succ)
 	got, err := s.GetRefreshToken(ctx(t), mfa.ID)
