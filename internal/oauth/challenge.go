@@ -103,25 +103,23 @@ func (s *Server) challenge(r *http.Request, srv policy.Server) (*challengeRespon
 	}
 	// channel_hint names an out-of-band channel (push, sms, voice, email):
 	// an OTP factor has none, so it is read and has no effect.
-	chosen := ""
+	// The first OTP type the app listed that the client may use (the
+	// token endpoint will require it); Okta's URI before the urn.
+	listed, chosen := false, ""
 	for _, t := range otpChallengeTypes {
 		if slices.Contains(asked, t) {
-			chosen = t
-			break
+			listed = true
+			if chosen == "" && slices.Contains(client.GrantTypes, t) {
+				chosen = t
+			}
 		}
 	}
-	if chosen == "" {
+	if !listed {
 		s.record(ctx, r, mfaEvent(eventUser(user), app, stepChallenge, "", "UNSUPPORTED_CHALLENGE_TYPE"))
 		return nil, errUnsupportedChallengeType.WithDebug("asked %q", truncate(form.Get("challenge_types_supported"), 256))
 	}
-	// The client must be allowed the grant it will be told to use (or
-	// its alias), as the token endpoint will require.
-	if !slices.ContainsFunc(otpChallengeTypes, func(g string) bool { return slices.Contains(client.GrantTypes, g) }) {
+	if chosen == "" {
 		return nil, oautherr.ErrUnauthorizedClient.WithDescription("The client is not authorized to use the provided grant type. Configured grant types: [%s].", strings.Join(client.GrantTypes, ", "))
-	}
-	if !slices.Contains(client.GrantTypes, chosen) {
-		// Allowed only the other name: answer with the one it may use.
-		chosen = otherOTPName(chosen)
 	}
 	ok, err := s.MFA.HasActiveFactor(ctx, user.ID)
 	if err != nil {
@@ -143,14 +141,6 @@ func parseChallengeTypes(raw string) ([]string, error) {
 		return nil, oautherr.ErrInvalidRequest.WithDescription("The parameter 'challenge_types_supported' lists more than %d challenge types.", maxChallengeTypes)
 	}
 	return types, nil
-}
-
-// otherOTPName is the other name of the OTP grant.
-func otherOTPName(g string) string {
-	if g == policy.GrantMFAOTP {
-		return policy.GrantMFAOTPAuth0
-	}
-	return policy.GrantMFAOTP
 }
 
 // Steps of the MFA flow, as the audit trail names them.
