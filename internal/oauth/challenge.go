@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"errors"
 	"net"
 	"net/http"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/ratelimit"
 	"github.com/latchkey/latchkey/internal/reqlog"
+	"github.com/latchkey/latchkey/internal/store"
 )
 
 // challengeResponse is the answer of /v1/challenge for an OTP factor:
@@ -97,50 +99,61 @@ func (s *Server) challenge(r *http.Request, srv policy.Server) (*challengeRespon
 		return nil, err
 	}
 	app := events.App(client.ID, client.Name)
-	asked, err := parseChallengeTypes(form.Get("challenge_types_supported"))
-	if err != nil {
-		return nil, err
-	}
 	// channel_hint names an out-of-band channel (push, sms, voice, email):
 	// an OTP factor has none, so it is read and has no effect.
-	// The first OTP type the app listed that the client may use (the
-	// token endpoint will require it); Okta's URI before the urn.
-	listed, chosen := false, ""
-	for _, t := range otpChallengeTypes {
-		if slices.Contains(asked, t) {
-			listed = true
-			if chosen == "" && slices.Contains(client.GrantTypes, t) {
-				chosen = t
-			}
+	chosen, err := chooseChallengeType(form.Get("challenge_types_supported"), client)
+	if err != nil {
+		if reason := challengeReason(err); reason != "" {
+			s.record(ctx, r, mfaEvent(eventUser(user), app, stepChallenge, "", reason))
 		}
-	}
-	if !listed {
-		s.record(ctx, r, mfaEvent(eventUser(user), app, stepChallenge, "", "UNSUPPORTED_CHALLENGE_TYPE"))
-		return nil, errUnsupportedChallengeType.WithDebug("asked %q", truncate(form.Get("challenge_types_supported"), 256))
-	}
-	if chosen == "" {
-		return nil, oautherr.ErrUnauthorizedClient.WithDescription("The client is not authorized to use the provided grant type. Configured grant types: [%s].", strings.Join(client.GrantTypes, ", "))
+		return nil, err
 	}
 	ok, err := s.MFA.HasActiveFactor(ctx, user.ID)
 	if err != nil {
 		return nil, errorf("oauth: factors of %s: %w", user.ID, err)
 	}
 	if !ok {
-		s.record(ctx, r, mfaEvent(eventUser(user), app, stepChallenge, "otp", "NO_FACTOR"))
+		s.record(ctx, r, mfaEvent(eventUser(user), app, stepChallenge, "otp", reasonNoActiveFactor))
 		return nil, errNoFactor
 	}
 	s.record(ctx, r, mfaEvent(eventUser(user), app, stepChallenge, "otp", ""))
 	return &challengeResponse{ChallengeType: chosen}, nil
 }
 
-// parseChallengeTypes reads challenge_types_supported: challenge types
-// separated by spaces (Okta's SDKs join them with one space).
-func parseChallengeTypes(raw string) ([]string, error) {
-	types := strings.Fields(raw)
-	if len(types) > maxChallengeTypes {
-		return nil, oautherr.ErrInvalidRequest.WithDescription("The parameter 'challenge_types_supported' lists more than %d challenge types.", maxChallengeTypes)
+// chooseChallengeType answers challenge_types_supported (challenge types
+// separated by spaces, as Okta's SDKs join them): the first OTP type the
+// app listed that the client may use, Okta's URI before the urn, since the
+// token endpoint will require the client to be allowed it.
+func chooseChallengeType(raw string, client store.Client) (string, error) {
+	asked := strings.Fields(raw)
+	if len(asked) > maxChallengeTypes {
+		return "", oautherr.ErrInvalidRequest.WithDescription("The parameter 'challenge_types_supported' lists more than %d challenge types.", maxChallengeTypes)
 	}
-	return types, nil
+	listed := false
+	for _, t := range otpChallengeTypes {
+		if !slices.Contains(asked, t) {
+			continue
+		}
+		listed = true
+		if slices.Contains(client.GrantTypes, t) {
+			return t, nil
+		}
+	}
+	if !listed {
+		return "", errUnsupportedChallengeType.WithDebug("asked %q", truncate(raw, 256))
+	}
+	return "", oautherr.ErrUnauthorizedClient.WithDescription("The client is not authorized to use the provided grant type. Configured grant types: [%s].", strings.Join(client.GrantTypes, ", "))
+}
+
+// challengeReason is the audit reason of a refused challenge type.
+func challengeReason(err error) string {
+	switch {
+	case errors.Is(err, errUnsupportedChallengeType):
+		return "UNSUPPORTED_CHALLENGE_TYPE"
+	case errors.Is(err, oautherr.ErrUnauthorizedClient):
+		return "UNAUTHORIZED_CLIENT"
+	}
+	return "" // a malformed request: refused before it named a challenge
 }
 
 // Steps of the MFA flow, as the audit trail names them.
