@@ -55,13 +55,19 @@ func (s *Server) requireMFA(ctx context.Context, req *tokenRequest, user store.U
 // Outcome reasons of the MFA flow's audit events, beside
 // events.ReasonInvalidCredentials (a wrong code).
 const (
-	reasonBadMFAToken     = "INVALID_MFA_TOKEN"
-	reasonMFATokenReused  = "MFA_TOKEN_REUSED"
-	reasonReplayedCode    = "REPLAYED_PASSCODE"
-	reasonMFARateLimited  = "RATE_LIMITED"
-	reasonNoActiveFactor  = "NO_FACTOR"
-	mfaTokenSingleUsePfx  = "mfa_token:"
-	mfaRateLimitBucketKey = "token:mfa"
+	reasonBadMFAToken    = "INVALID_MFA_TOKEN"
+	reasonMFATokenReused = "MFA_TOKEN_REUSED"
+	reasonReplayedCode   = "REPLAYED_PASSCODE"
+	reasonMFARateLimited = "RATE_LIMITED"
+	reasonNoActiveFactor = "NO_FACTOR"
+)
+
+// mfaTokenSingleUsePfx prefixes an mfa_token's id in the store's
+// single-use table; mfaRateLimitBucket names the MFA limit in the audit
+// trail.
+const (
+	mfaTokenSingleUsePfx = "mfa_token:"
+	mfaRateLimitBucket   = "token:mfa"
 )
 
 // mfaGrant implements Okta's mfa-otp grant (and Auth0's alias, and Auth0's
@@ -79,9 +85,8 @@ const (
 // instances; should two right codes race for one token, the loser's step
 // is taken and its answer is the spent token's error.
 func (s *Server) mfaGrant(ctx context.Context, req *tokenRequest) (*tokenResponse, error) {
-	recovery := req.grant == policy.GrantMFARecoveryCode
 	codeParam, factor := "otp", "otp"
-	if recovery {
+	if req.grant == policy.GrantMFARecoveryCode {
 		codeParam, factor = "recovery_code", "recovery_code"
 	}
 	if err := requireParams(req.form, "mfa_token", codeParam); err != nil {
@@ -106,56 +111,9 @@ func (s *Server) mfaGrant(ctx context.Context, req *tokenRequest) (*tokenRespons
 	if err != nil {
 		return nil, err
 	}
-	app := events.App(req.client.ID, req.client.Name)
-	if err := s.takeMFACode(ctx, req, user); err != nil {
-		s.record(ctx, req.r, mfaEvent(eventUser(user), app, stepVerify, factor, reasonMFARateLimited))
+	if err := s.redeem(ctx, req, p, user, factor, code); err != nil {
 		return nil, err
 	}
-
-	attempt := LoginAttempt{AuthServerID: req.server.ID, ClientID: req.client.ID, Username: user.Login, Source: req.source}
-	var adm LoginAdmission
-	if s.Guard != nil {
-		if adm, err = s.Guard.Check(ctx, attempt); err != nil {
-			return nil, err
-		}
-	}
-	done := func(o LoginOutcome, reason string) {
-		if adm != nil {
-			adm.Done(ctx, LoginResult{Outcome: o, UserID: user.ID, UserStatus: user.Status, Reason: reason})
-		}
-	}
-	if recovery {
-		_, err = s.MFA.UseRecoveryCode(ctx, user.ID, code)
-	} else {
-		_, err = s.MFA.VerifyTOTP(ctx, user.ID, code, store.FactorActive, nil)
-	}
-	if err != nil {
-		if !errors.Is(err, mfa.ErrBadCode) && !errors.Is(err, mfa.ErrNoFactor) {
-			done(LoginNotChecked, "")
-			return nil, errorf("oauth: verify factor: %w", err)
-		}
-		reason := events.ReasonInvalidCredentials
-		switch {
-		case errors.Is(err, totp.ErrReplay):
-			reason = reasonReplayedCode
-		case errors.Is(err, mfa.ErrNoFactor):
-			reason = reasonNoActiveFactor
-		}
-		done(LoginFailed, reason)
-		s.record(ctx, req.r, mfaEvent(eventUser(user), app, stepVerify, factor, reason))
-		return nil, errBadOTP.WithDebug("%v", err)
-	}
-	// The code was right: the token is spent now, once, across instances.
-	if err := s.Store.UseOnce(ctx, mfaTokenSingleUsePfx+p.ID, p.Expires); err != nil {
-		done(LoginNotChecked, "")
-		if errors.Is(err, store.ErrConflict) {
-			s.record(ctx, req.r, mfaEvent(eventUser(user), app, stepVerify, factor, reasonMFATokenReused))
-			return nil, errMFAToken.WithDebug("mfa_token spent by a concurrent request")
-		}
-		return nil, errorf("oauth: spend mfa_token: %w", err)
-	}
-	done(LoginSucceeded, "")
-	s.record(ctx, req.r, mfaEvent(eventUser(user), app, stepVerify, factor, ""))
 	if !user.HoldsTokens() {
 		return nil, oautherr.ErrInvalidGrant.WithDescription("The credentials provided were invalid.").WithDebug("user status %s", user.Status)
 	}
@@ -174,6 +132,65 @@ func (s *Server) mfaGrant(ctx context.Context, req *tokenRequest) (*tokenRespons
 		in.refreshID = in.familyID
 	}
 	return s.issue(ctx, req, in)
+}
+
+// redeem checks a code against the pending login p of user and, when it is
+// right, spends the mfa_token: the per-user MFA limit, then the login
+// guard, then the code (which takes its TOTP step or recovery code), then
+// the token. Every outcome is an audit event.
+func (s *Server) redeem(ctx context.Context, req *tokenRequest, p mfa.Pending, user store.User, factor, code string) error {
+	app := events.App(req.client.ID, req.client.Name)
+	if err := s.takeMFACode(ctx, req, user); err != nil {
+		s.record(ctx, req.r, mfaEvent(eventUser(user), app, stepVerify, factor, reasonMFARateLimited))
+		return err
+	}
+
+	attempt := LoginAttempt{AuthServerID: req.server.ID, ClientID: req.client.ID, Username: user.Login, Source: req.source}
+	var adm LoginAdmission
+	var err error
+	if s.Guard != nil {
+		if adm, err = s.Guard.Check(ctx, attempt); err != nil {
+			return err
+		}
+	}
+	done := func(o LoginOutcome, reason string) {
+		if adm != nil {
+			adm.Done(ctx, LoginResult{Outcome: o, UserID: user.ID, UserStatus: user.Status, Reason: reason})
+		}
+	}
+	if factor == "recovery_code" {
+		_, err = s.MFA.UseRecoveryCode(ctx, user.ID, code)
+	} else {
+		_, err = s.MFA.VerifyTOTP(ctx, user.ID, code, store.FactorActive, nil)
+	}
+	if err != nil {
+		if !errors.Is(err, mfa.ErrBadCode) && !errors.Is(err, mfa.ErrNoFactor) {
+			done(LoginNotChecked, "")
+			return errorf("oauth: verify factor: %w", err)
+		}
+		reason := events.ReasonInvalidCredentials
+		switch {
+		case errors.Is(err, totp.ErrReplay):
+			reason = reasonReplayedCode
+		case errors.Is(err, mfa.ErrNoFactor):
+			reason = reasonNoActiveFactor
+		}
+		done(LoginFailed, reason)
+		s.record(ctx, req.r, mfaEvent(eventUser(user), app, stepVerify, factor, reason))
+		return errBadOTP.WithDebug("%v", err)
+	}
+	// The code was right: the token is spent now, once, across instances.
+	if err := s.Store.UseOnce(ctx, mfaTokenSingleUsePfx+p.ID, p.Expires); err != nil {
+		done(LoginNotChecked, "")
+		if errors.Is(err, store.ErrConflict) {
+			s.record(ctx, req.r, mfaEvent(eventUser(user), app, stepVerify, factor, reasonMFATokenReused))
+			return errMFAToken.WithDebug("mfa_token spent by a concurrent request")
+		}
+		return errorf("oauth: spend mfa_token: %w", err)
+	}
+	done(LoginSucceeded, "")
+	s.record(ctx, req.r, mfaEvent(eventUser(user), app, stepVerify, factor, ""))
+	return nil
 }
 
 // openMFAToken reads the request's mfa_token: sealed by this server, not
@@ -240,7 +257,7 @@ func (s *Server) takeMFACode(ctx context.Context, req *tokenRequest, user store.
 		s.RateLimited("mfa")
 	}
 	if r.FirstRefusal {
-		l := events.RateLimit{Bucket: mfaRateLimitBucketKey, Limit: s.MFALimit.Requests, Window: s.MFALimit.Window.String()}
+		l := events.RateLimit{Bucket: mfaRateLimitBucket, Limit: s.MFALimit.Requests, Window: s.MFALimit.Window.String()}
 		s.record(ctx, req.r, events.UserRateLimitViolation(eventUser(user), events.App(req.client.ID, req.client.Name), l))
 	}
 	return errMFARateLimited.WithHeader("Retry-After", strconv.Itoa(r.RetryAfter(s.now()))).WithDebug("mfa rate limit")
