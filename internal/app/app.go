@@ -268,7 +268,9 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 	rec := events.NewRecorder(events.RecorderConfig{Store: st, Logger: logger, Now: now, Observer: eventObserver(m)})
 	oa := &oauth.Server{Store: st, Policy: pol, Hasher: hasher, Secrets: sec, Minter: minter, Logger: logger, Now: now, Realm: "Latchkey",
 		Sealer: sealer, ClientJWKS: oauth.NewRemoteJWKS(oauth.RemoteJWKSConfig{Now: now, AllowInsecure: cfg.Clients.AllowInsecureJWKSURI}), Events: rec,
-		MFA: &mfa.Verifier{Store: st, Sealer: sealer, Secrets: sec, Now: now}}
+		MFA:         &mfa.Verifier{Store: st, Sealer: sealer, Secrets: sec, Now: now},
+		MFALimit:    ratelimit.Limit{Requests: cfg.LoginProtection.RateLimits.MFA.Requests, Window: cfg.LoginProtection.RateLimits.MFA.Window.Duration},
+		RateLimited: rateLimitHook(m)}
 	g, err := newGuard(cfg.LoginProtection, st, hasher, rec, logger, now, rateLimitHook(m))
 	if err != nil {
 		return nil, err

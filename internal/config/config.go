@@ -142,6 +142,11 @@ type RateLimits struct {
 	Username RateLimit `yaml:"username"` // password logins per username
 	Client   RateLimit `yaml:"client"`   // token requests per authenticated client
 	Source   RateLimit `yaml:"source"`   // token requests per source address
+	// MFA limits second-factor codes (the MFA grants) per user. A person
+	// types one code per 30-second TOTP step; the default, 5 per 30 s,
+	// leaves room for typos and a retry while holding a guesser to 10
+	// codes a minute, below the lockout's count (docs/mfa.md).
+	MFA RateLimit `yaml:"mfa"`
 }
 
 // RateLimit is at most Requests per Window; Requests 0 turns it off.
@@ -243,6 +248,7 @@ func Default() Config {
 				Username: RateLimit{Requests: 4, Window: Duration{time.Second}},
 				Client:   RateLimit{Requests: 0, Window: Duration{time.Second}},
 				Source:   RateLimit{Requests: 100, Window: Duration{time.Second}},
+				MFA:      RateLimit{Requests: 5, Window: Duration{30 * time.Second}},
 			},
 		},
 		Events: Events{Retention: Duration{90 * 24 * time.Hour}},
@@ -477,7 +483,7 @@ func (lp LoginProtection) validate() []error {
 	if d := l.KnownSourceFor.Duration; d < time.Hour || d > 366*24*time.Hour {
 		errs = append(errs, fmt.Errorf("login_protection.lockout.known_source_for %v: must be 1h to 366 days", d))
 	}
-	for name, rl := range map[string]RateLimit{"username": lp.RateLimits.Username, "client": lp.RateLimits.Client, "source": lp.RateLimits.Source} {
+	for name, rl := range map[string]RateLimit{"username": lp.RateLimits.Username, "client": lp.RateLimits.Client, "source": lp.RateLimits.Source, "mfa": lp.RateLimits.MFA} {
 		if rl.Requests < 0 {
 			errs = append(errs, fmt.Errorf("login_protection.rate_limits.%s.requests %d: must not be negative", name, rl.Requests))
 		}

@@ -264,3 +264,41 @@ func TestUnknownKeysNamedInYAML(t *testing.T) {
 		})
 	}
 }
+
+// TestMFARateLimit: login_protection.rate_limits.mfa defaults to 5 codes
+// per 30 s, reads from the file, and is validated like the other limits.
+func TestMFARateLimit(t *testing.T) {
+	t.Parallel()
+	if got := Default().LoginProtection.RateLimits.MFA; got.Requests != 5 || got.Window.Duration != 30*time.Second {
+		t.Fatalf("default mfa limit %+v", got)
+	}
+	c, err := Load(writeFile(t, "login_protection:\n  rate_limits:\n    mfa: {requests: 3, window: 1m}\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.LoginProtection.RateLimits.MFA; got.Requests != 3 || got.Window.Duration != time.Minute {
+		t.Fatalf("mfa limit from the file %+v", got)
+	}
+	for _, tc := range []struct {
+		rl   RateLimit
+		want string
+	}{
+		{RateLimit{Requests: -1, Window: Duration{time.Second}}, "login_protection.rate_limits.mfa.requests -1: must not be negative"},
+		{RateLimit{Requests: 5, Window: Duration{0}}, "login_protection.rate_limits.mfa.window 0s: must be 1s to 1h"},
+		{RateLimit{Requests: 5, Window: Duration{2 * time.Hour}}, "login_protection.rate_limits.mfa.window 2h0m0s: must be 1s to 1h"},
+	} {
+		c := Default()
+		c.LoginProtection.RateLimits.MFA = tc.rl
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate(%+v) = %v, want %q", tc.rl, err, tc.want)
+		}
+	}
+	c = Default()
+	c.LoginProtection.RateLimits.MFA = RateLimit{Requests: 0, Window: Duration{0}}
+	if err := c.Validate(); err != nil {
+		t.Errorf("an mfa limit turned off: %v", err)
+	}
+}

@@ -71,6 +71,9 @@ func New(d Deps) http.Handler {
 	for _, endpoints := range []string{"/oauth2/{server}/v1", "/oauth2/v1"} {
 		// No CORS: a browser may not get tokens here (oauth.Server.Token).
 		mux.HandleFunc("POST "+endpoints+"/token", d.OAuth.Token)
+		// Okta's direct authentication: the step between an mfa_required
+		// answer and the MFA grant. No CORS, as for the token endpoint.
+		mux.HandleFunc("POST "+endpoints+"/challenge", d.OAuth.Challenge)
 		browser(endpoints+"/introspect", http.HandlerFunc(d.Lifecycle.Introspect), http.MethodPost)
 		browser(endpoints+"/revoke", http.HandlerFunc(d.Lifecycle.Revoke), http.MethodPost)
 		browser(endpoints+"/userinfo", d.UserInfo, http.MethodGet, http.MethodPost)

@@ -60,7 +60,7 @@ func New(info buildinfo.Info) *Metrics {
 		}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "rate_limit_refusals_total",
-			Help: "Token requests refused by a rate limit, by limit (username, client, source).",
+			Help: "Token requests refused by a rate limit, by limit (username, client, source, mfa).",
 		}, []string{"limit"}),
 		reuse: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: namespace, Name: "refresh_token_reuse_total",
@@ -113,8 +113,9 @@ func (m *Metrics) ObserveRequest(route string, status int, d time.Duration) {
 	m.latency.WithLabelValues(route).Observe(d.Seconds())
 }
 
-// rateLimits are the guard's limits (guard.Deps.RateLimited).
-var rateLimits = []string{"username", "client", "source"}
+// rateLimits are the guard's limits (guard.Deps.RateLimited) and the
+// MFA grant's (oauth.Server.RateLimited).
+var rateLimits = []string{"username", "client", "source", "mfa"}
 
 // RateLimited counts a refusal by the rate limit named limit
 // (guard.Deps.RateLimited). An unknown name counts as "other".

@@ -107,10 +107,12 @@ func (s *Server) refreshGrant(ctx context.Context, req *tokenRequest) (*tokenRes
 		newValue, newID = token.NewRefreshValue()
 		successor = &store.RefreshToken{ID: newID, FamilyID: rt.FamilyID, AuthServerID: rt.AuthServerID, ClientID: rt.ClientID,
 			UserID: rt.UserID, Scopes: rt.Scopes, AuthTime: rt.AuthTime, IssuedAt: now, ExpiresAt: rt.ExpiresAt,
-			IdleWindow: d.Lifetimes.RefreshWindow}
+			IdleWindow: d.Lifetimes.RefreshWindow, AMR: rt.AMR}
 	}
 	d.Scopes = scopes
-	in := issuance{user: &user, decision: d, authTime: rt.AuthTime}
+	// The family's amr is kept: a login with a second factor stays one
+	// (a rule that requires MFA since applies at the next password login).
+	in := issuance{user: &user, decision: d, authTime: rt.AuthTime, amr: rt.AMR}
 	// The access token is minted first so that the use records it in its
 	// own transaction: a later retry that replaces the successor it went
 	// out with revokes it, and so does a family revocation running at the

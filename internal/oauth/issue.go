@@ -99,10 +99,17 @@ func wantsRefresh(c store.Client, scopes []string) bool {
 // newFamily stores the first refresh token of a new family and returns its
 // value and family id.
 func (s *Server) newFamily(ctx context.Context, req *tokenRequest, user store.User, d policy.Decision, authTime time.Time) (value, familyID string, err error) {
+	return s.newFamilyAMR(ctx, req, user, d, authTime, nil)
+}
+
+// newFamilyAMR is newFamily for a login that authenticated by amr (nil: a
+// password alone): the family keeps it, and the ID tokens its refreshes
+// mint carry it.
+func (s *Server) newFamilyAMR(ctx context.Context, req *tokenRequest, user store.User, d policy.Decision, authTime time.Time, amr []string) (value, familyID string, err error) {
 	value, id := token.NewRefreshValue()
 	now := s.now().UTC()
 	rt := store.RefreshToken{ID: id, FamilyID: id, AuthServerID: req.server.ID, ClientID: req.client.ID, UserID: user.ID,
-		Scopes: d.Scopes, AuthTime: authTime, IssuedAt: now, IdleWindow: d.Lifetimes.RefreshWindow}
+		Scopes: d.Scopes, AuthTime: authTime, IssuedAt: now, IdleWindow: d.Lifetimes.RefreshWindow, AMR: amr}
 	if d.Lifetimes.Refresh > 0 {
 		rt.ExpiresAt = now.Add(d.Lifetimes.Refresh)
 	}

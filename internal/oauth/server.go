@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/apierr"
@@ -52,6 +53,15 @@ type Server struct {
 	// MFA checks second factors for the rules that require them and for
 	// the MFA grants; Sealer seals the mfa_token.
 	MFA *mfa.Verifier
+	// MFALimit limits the codes sent to the MFA grants per user (config
+	// login_protection.rate_limits.mfa); the zero value turns it off.
+	MFALimit ratelimit.Limit
+	// RateLimited, when set, is told of every refusal by MFALimit, as
+	// "mfa" (the guard tells of its own limits).
+	RateLimited func(limit string)
+
+	mfaOnce    sync.Once
+	mfaLimiter *ratelimit.Limiter
 
 	// overloadLog throttles the lines written about overload answers.
 	overloadLog logThrottle

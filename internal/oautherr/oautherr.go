@@ -105,8 +105,9 @@ var (
 	ErrInvalidToken           = &Error{Code: "invalid_token", Status: http.StatusUnauthorized, Description: "The access token is invalid."}
 	// ErrMFARequired answers a right password when policy asks for a
 	// second factor (Okta's direct authentication, Auth0's MFA API); it
-	// carries the mfa_token that the MFA grant redeems.
-	ErrMFARequired       = &Error{Code: "mfa_required", Status: http.StatusForbidden, Description: "Multi-factor authentication is required."}
+	// carries the mfa_token that the MFA grant redeems. Status and
+	// description are Okta's (direct authentication, MFA OTP flow).
+	ErrMFARequired       = &Error{Code: "mfa_required", Status: http.StatusForbidden, Description: "Verify with an additional authenticator to complete the sign-in process."}
 	ErrInsufficientScope = &Error{Code: "insufficient_scope", Status: http.StatusForbidden, Description: "The access token must provide access to at least one of these scopes."}
 )
 

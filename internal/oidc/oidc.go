@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -53,6 +54,12 @@ type Metadata struct {
 	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
 	RevocationEndpoint                        string   `json:"revocation_endpoint"`
 	RevocationEndpointAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported"`
+
+	// ChallengeEndpoint is /v1/challenge of Okta's direct authentication,
+	// listed where the server offers the MFA grants. Okta's SDKs derive it
+	// from token_endpoint; Auth0 publishes its own as
+	// mfa_challenge_endpoint.
+	ChallengeEndpoint string `json:"challenge_endpoint,omitempty"`
 }
 
 // metadata builds the document; oidcDoc adds the OIDC-only fields.
@@ -77,6 +84,9 @@ func (h *Handlers) metadata(ctx context.Context, srv policy.Server, oidcDoc bool
 		IntrospectionEndpointAuthMethodsSupported: oauth.AuthMethods,
 		RevocationEndpoint:                        srv.EndpointBase + "/revoke",
 		RevocationEndpointAuthMethodsSupported:    oauth.AuthMethods,
+	}
+	if slices.Contains(m.GrantTypesSupported, policy.GrantMFAOTP) {
+		m.ChallengeEndpoint = srv.EndpointBase + "/challenge"
 	}
 	if oidcDoc {
 		m.UserinfoEndpoint = srv.EndpointBase + "/userinfo"

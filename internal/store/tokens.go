@@ -30,6 +30,10 @@ type RefreshToken struct {
 	ReplacedBy string
 	// RevokedAt is when the token (and its family) was revoked; zero if not.
 	RevokedAt time.Time
+	// AMR is how the user authenticated at the login that started the
+	// family (the ID token's amr, RFC 8176), kept across rotations; nil
+	// means a password alone.
+	AMR []string
 }
 
 // TokenRecord remembers an access token by its jti when it must be
@@ -52,8 +56,8 @@ type TokenRecord struct {
 // UseRefreshToken returns it, and the store applies all of it in the
 // transaction that read the token.
 type RefreshUse struct {
-	// Token is the used token's new state. Its ID, FamilyID and, unless a
-	// successor is given, ReplacedBy are kept as stored.
+	// Token is the used token's new state. Its ID, FamilyID, AMR and,
+	// unless a successor is given, ReplacedBy are kept as stored.
 	Token RefreshToken
 	// Successor, when not nil, is created in the token's family; the token
 	// becomes rotated (ReplacedBy = Successor.ID, RotatedAt set to
@@ -104,6 +108,10 @@ type Tokens interface {
 	// already recorded and not expired. This makes client assertion jtis
 	// single-use across instances.
 	UseOnce(ctx context.Context, key string, expiresAt time.Time) error
+	// UsedOnce reports whether key is recorded by UseOnce and not expired,
+	// without recording it: a check that must not spend what it checks
+	// (an mfa_token before its code is verified).
+	UsedOnce(ctx context.Context, key string) (bool, error)
 
 	// DeleteExpired removes refresh tokens, token records and single-use
 	// keys that expired before now and returns how many rows went. An

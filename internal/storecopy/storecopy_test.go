@@ -96,6 +96,10 @@ func populate(t *testing.T) source {
 			Sealed: []byte("sealed"), LastStep: 1, RecoveryCodes: []string{"h1"}, CreatedAt: now, UpdatedAt: now}}, nil
 	})
 	must(t, err)
+	// A family from an MFA login: its amr must survive the copy.
+	must(t, a.Store.CreateRefreshToken(ctx, store.RefreshToken{ID: "rt-mfa", FamilyID: "rt-mfa", AuthServerID: "default", ClientID: c.ID,
+		UserID: u.ID, Scopes: []string{"openid", "offline_access"}, AuthTime: now, IssuedAt: now, IdleWindow: time.Hour,
+		AMR: []string{"pwd", "otp", "mfa"}}))
 	must(t, a.Store.CreateClientGrant(ctx, store.ClientGrant{ID: "oagusers", ClientID: c.ID, ScopeID: "okta.users.read",
 		Issuer: "https://id.example.com", Source: "ADMIN", CreatedAt: now, UpdatedAt: now}))
 	must(t, a.Store.CreateAPIToken(ctx, store.APIToken{ID: "00Tterraform", Name: "terraform", TokenHash: "hmac-sha256$v1$x",

@@ -437,7 +437,7 @@ var passThrough = []string{"Ping", "Close",
 	"ListClients", "CreateUser", "GetUser", "GetUserByLogin", "ListUsers", "UpdateUser", "PutUsers", "SearchUsers",
 	"RevokeUserTokens", "ListPasswordHistory", "ChangePassword",
 	"CreateKey", "ListKeys", "UpdateKeys", "DeleteKey",
-	"CreateRefreshToken", "GetRefreshToken", "UseRefreshToken", "RevokeFamily", "RecordToken", "GetTokenRecord", "UseOnce", "DeleteExpired",
+	"CreateRefreshToken", "GetRefreshToken", "UseRefreshToken", "RevokeFamily", "RecordToken", "GetTokenRecord", "UseOnce", "UsedOnce", "DeleteExpired",
 	"ListGroups", "ListGroupMembers",
 	// The management API's group searches and reverse assignment lookup:
 	// never on the hot path.

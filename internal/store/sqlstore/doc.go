@@ -51,7 +51,7 @@
 //     past IdleWindow (when positive) after the later of LastUsedAt and
 //     IssuedAt, token records past ExpiresAt (when set), and single-use keys.
 //     UseOnce judges a recorded key's expiry by this process's clock and
-//     refuses a zero expiry.
+//     refuses a zero expiry; UsedOnce judges it the same way.
 //   - RevokeFamily keeps the first revocation time of records revoked before.
 //   - Delete* of a record that does not exist is store.ErrNotFound; a
 //     System scope and a built-in group cannot be deleted (ErrConflict).

@@ -11,7 +11,7 @@ import (
 )
 
 const refreshCols = `id, family_id, auth_server_id, client_id, user_id, scopes, auth_time, issued_at,
-	expires_at, idle_window, last_used_at, rotated_at, replaced_by, revoked_at`
+	expires_at, idle_window, last_used_at, rotated_at, replaced_by, revoked_at, amr`
 
 // Hot-path statements: refresh grants, revocation, introspection and
 // client assertions (see hotpath_test.go). The SELECTs that lock take the
@@ -22,6 +22,7 @@ const (
 	revokeFamilySQL     = `UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at = 0`
 	revokeFamilyRecSQL  = `UPDATE token_records SET revoked_at = $2 WHERE family_id = $1 AND revoked_at = 0`
 	tokenRecordByJTISQL = `SELECT ` + tokenRecordCols + ` FROM token_records WHERE jti = $1`
+	usedOnceSQL         = `SELECT expires_at FROM single_use WHERE id = $1`
 	useOnceSQL          = `INSERT INTO single_use (id, expires_at) VALUES ($1, $2)
 		ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at
 		WHERE single_use.expires_at <= $3`
@@ -29,15 +30,18 @@ const (
 
 func scanRefresh(sc scanner) (store.RefreshToken, error) {
 	var r store.RefreshToken
-	var scopes string
+	var scopes, amr string
 	var authTime, issued, expires, idle, lastUsed, rotated, revoked int64
 	err := sc.Scan(&r.ID, &r.FamilyID, &r.AuthServerID, &r.ClientID, &r.UserID, &scopes, &authTime, &issued,
-		&expires, &idle, &lastUsed, &rotated, &r.ReplacedBy, &revoked)
+		&expires, &idle, &lastUsed, &rotated, &r.ReplacedBy, &revoked, &amr)
 	if err != nil {
 		return store.RefreshToken{}, err
 	}
 	if r.Scopes, err = fromListJSON(scopes); err != nil {
 		return store.RefreshToken{}, fmt.Errorf("refresh token: scopes: %w", err)
+	}
+	if r.AMR, err = fromListJSON(amr); err != nil {
+		return store.RefreshToken{}, fmt.Errorf("refresh token: amr: %w", err)
 	}
 	r.AuthTime, r.IssuedAt, r.ExpiresAt = fromMillis(authTime), fromMillis(issued), fromMillis(expires)
 	r.IdleWindow = fromMillisDuration(idle)
@@ -51,9 +55,13 @@ func refreshArgs(r store.RefreshToken) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	amr, err := listJSON(r.AMR)
+	if err != nil {
+		return nil, err
+	}
 	return []any{r.ID, r.FamilyID, r.AuthServerID, r.ClientID, r.UserID, scopes, millis(r.AuthTime),
 		millis(r.IssuedAt), millis(r.ExpiresAt), durationMillis(r.IdleWindow), millis(r.LastUsedAt),
-		millis(r.RotatedAt), r.ReplacedBy, millis(r.RevokedAt)}, nil
+		millis(r.RotatedAt), r.ReplacedBy, millis(r.RevokedAt), amr}, nil
 }
 
 func insertRefresh(ctx context.Context, db execer, r store.RefreshToken) error {
@@ -63,7 +71,7 @@ func insertRefresh(ctx context.Context, db execer, r store.RefreshToken) error {
 	}
 	_, err = db.ExecContext(ctx,
 		`INSERT INTO refresh_tokens (`+refreshCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, args...)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, args...)
 	return err
 }
 
@@ -152,7 +160,7 @@ func (s *Store) UseRefreshToken(ctx context.Context, id string, fn func(store.Re
 			`UPDATE refresh_tokens SET family_id = $2, auth_server_id = $3, client_id = $4, user_id = $5,
 				scopes = $6, auth_time = $7, issued_at = $8, expires_at = $9, idle_window = $10,
 				last_used_at = $11, rotated_at = $12, replaced_by = $13, revoked_at = $14
-			WHERE id = $1 RETURNING `+refreshCols, args...))
+			WHERE id = $1 RETURNING `+refreshCols, args[:14]...)) // amr, last, is kept as stored
 		if err != nil {
 			return s.execErr(op, err)
 		}
@@ -343,6 +351,26 @@ func (s *Store) UseOnce(ctx context.Context, key string, expiresAt time.Time) er
 		return s.errf("%s: %w: already used", op, store.ErrConflict)
 	}
 	return nil
+}
+
+// UsedOnce implements store.Store, judging expiry by this process's
+// clock as UseOnce does.
+func (s *Store) UsedOnce(ctx context.Context, key string) (bool, error) {
+	op := "used once " + quote(key)
+	if err := s.checkID(op, key); err != nil {
+		return false, err
+	}
+	exp, err := readRow(ctx, s, func(sc scanner) (int64, error) {
+		var v int64
+		return v, sc.Scan(&v)
+	}, usedOnceSQL, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, s.queryErr(op, err)
+	}
+	return time.Now().Before(fromMillis(exp)), nil
 }
 
 // DeleteExpired implements store.Store. A record expires at its expiry

@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"PasswordHistory", passwordHistoryTests},
 		{"Keys", keyTests},
 		{"Tokens", tokenTests},
+		{"MFATokens", mfaTokenTests},
 		{"Policies", policyTests},
 		{"Directory", directoryTests},
 		{"LoginCounters", loginCounterTests},
