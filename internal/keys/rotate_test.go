@@ -225,7 +225,7 @@ func TestEnsure(t *testing.T) {
 func TestEnsureAddsNext(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	old, err := f.m.Generate("default", store.KeyActive)
+	old, err := f.m.Generate("default", store.AlgRS256, store.KeyActive)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +331,7 @@ func TestRotateWithoutKeys(t *testing.T) {
 func TestRotateWithoutNext(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	old, err := f.m.Generate("default", store.KeyActive)
+	old, err := f.m.Generate("default", store.AlgRS256, store.KeyActive)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,7 +435,7 @@ func TestRotateIfDue(t *testing.T) {
 func TestRotateIfDueLegacy(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	old, err := f.m.Generate("default", store.KeyActive)
+	old, err := f.m.Generate("default", store.AlgRS256, store.KeyActive)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -473,7 +473,7 @@ func TestPrune(t *testing.T) {
 		t.Fatal(err)
 	}
 	// An EXPIRED key that does not say when it expired is kept.
-	undated, err := f.m.Generate("default", store.KeyExpired)
+	undated, err := f.m.Generate("default", store.AlgRS256, store.KeyExpired)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -603,7 +603,7 @@ func TestRunRotation(t *testing.T) {
 		}
 	}
 	// An EXPIRED key whose window has passed, to be deleted.
-	stale, err := f.m.Generate("default", store.KeyExpired)
+	stale, err := f.m.Generate("default", store.AlgRS256, store.KeyExpired)
 	if err != nil {
 		t.Fatal(err)
 	}
