@@ -49,7 +49,7 @@ func TestVerifyAlgs(t *testing.T) {
 	src.set(rsaKey.public(),
 		jose.JSONWebKey{Key: ec.Public(), KeyID: "kid-es", Algorithm: "ES256", Use: "sig"},
 		jose.JSONWebKey{Key: ed.Public(), KeyID: "kid-ed", Algorithm: "EdDSA", Use: "sig"},
-		jose.JSONWebKey{Key: p384.Public(), KeyID: "kid-p384", Algorithm: "ES256", Use: "sig"}, // a P-384 key cannot be ES256
+		jose.JSONWebKey{Key: p384.Public(), KeyID: "kid-p384", Algorithm: "ES256", Use: "sig"},   // a P-384 key cannot be ES256
 		jose.JSONWebKey{Key: ec.Public(), KeyID: "kid-es-as-rs", Algorithm: "RS256", Use: "sig"}, // alg does not fit the key
 	)
 	clk := &clock{t: time.Unix(1_800_000_000, 0)}
