@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latchkey/latchkey/verifier"
 	"github.com/latchkey/latchkey/verifier/verifiertest"
@@ -119,11 +120,13 @@ func BenchmarkVerifyAlg(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
+			start := cpuTime()
 			for b.Loop() {
 				if _, err := v.Verify(ctx, token); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, start)
 		})
 	}
 }
@@ -158,11 +161,20 @@ func BenchmarkRawVerifyAlg(b *testing.B) {
 				check = func() bool { return ed25519.Verify(pub, input, sig) }
 			}
 			b.ReportAllocs()
+			start := cpuTime()
 			for b.Loop() {
 				if !check() {
 					b.Fatal("signature does not verify")
 				}
 			}
+			reportCPU(b, start)
 		})
+	}
+}
+
+// reportCPU reports the CPU time per operation since start (cpuTime).
+func reportCPU(b *testing.B, start time.Duration) {
+	if start > 0 && b.N > 0 {
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 	}
 }

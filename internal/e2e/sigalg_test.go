@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
@@ -278,9 +279,11 @@ func BenchmarkGrantAlg(b *testing.B) {
 					b.Fatalf("token not signed with %s: %s", alg, w.Body.String())
 				}
 				b.ReportAllocs()
+				start := cpuTime()
 				for b.Loop() {
 					serveBench(b, e.app.Handler, "/oauth2/default/v1/token", body, auth)
 				}
+				reportCPU(b, start)
 			})
 		}
 	}
@@ -292,4 +295,11 @@ func mustDecodeHeader(b *testing.B, raw string) []byte {
 		b.Fatal(err)
 	}
 	return h
+}
+
+// reportCPU reports the CPU time per operation since start (cpuTime).
+func reportCPU(b *testing.B, start time.Duration) {
+	if start > 0 && b.N > 0 {
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+	}
 }
