@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/latchkey/latchkey/verifier/verifiertest"
 )
 
 // keyRows returns the ALG and STATUS columns of keys list, one "ALG STATUS"
@@ -105,5 +107,22 @@ func TestSigningAlgCLI(t *testing.T) {
 	mustCLI(t, "", "apply", "--db", db, "--file", file)
 	if rows := keyRows(t, db, "default"); len(rows) != 3 {
 		t.Fatalf("a second apply changed the keys: %v", rows)
+	}
+}
+
+// TestVerifyCmdAlg: latchkey verify accepts RS256 only unless --alg lists
+// the issuer's algorithm.
+func TestVerifyCmdAlg(t *testing.T) {
+	iss := verifiertest.NewIssuer(t, verifiertest.WithAlgorithm("EdDSA"))
+	token := iss.AccessToken()
+	base := []string{"--issuer", iss.Issuer(), "--audience", iss.Audience()}
+	if _, errOut, err := runVerify(t, token, base...); err == nil || !strings.Contains(errOut, "signing algorithm not accepted") {
+		t.Fatalf("an EdDSA token without --alg: %v %s", err, errOut)
+	}
+	if out, errOut, err := runVerify(t, token, append(base, "--alg", "RS256", "--alg", "EdDSA")...); err != nil || !strings.Contains(out, `"iss"`) {
+		t.Fatalf("--alg EdDSA: %v %s", err, errOut)
+	}
+	if _, _, err := runVerify(t, token, append(base, "--alg", "HS256")...); err == nil || !strings.Contains(err.Error(), "not accepted") {
+		t.Fatalf("--alg HS256: %v", err)
 	}
 }
