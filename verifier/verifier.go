@@ -54,8 +54,11 @@ type Config struct {
 	// Leeway absorbs clock skew in the exp, nbf and iat checks. Zero means
 	// DefaultLeeway (2 minutes); a negative value means no leeway at all.
 	Leeway time.Duration
-	// Algorithms lists the accepted "alg" values; default ["RS256"]. New
-	// refuses "none", HS256/384/512 and unknown names.
+	// Algorithms lists the accepted "alg" values; default ["RS256"], what
+	// Okta and a Latchkey server by default sign with. List "ES256" or
+	// "EdDSA" for an issuer that signs with them; within this list a token
+	// is accepted only with the alg its key publishes. New refuses "none",
+	// HS256/384/512 and unknown names.
 	Algorithms []string
 
 	// JWKSURL, when set, is used instead of discovering "jwks_uri".

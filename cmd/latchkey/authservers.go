@@ -203,3 +203,74 @@ func serverScopes(ctx context.Context, a *app.App, serverID string) ([]store.Sco
 	}
 	return a.Policy.Scopes(ctx, srv)
 }
+
+// signingAlgHelp is the help of every --signing-alg flag.
+const signingAlgHelp = "signing algorithm of the server's keys: RS256 (what Okta's verifiers require), ES256 or EdDSA (Ed25519)"
+
+// newAuthServerUpdateCmd changes the settings of a server that are given as
+// flags and keeps the others.
+func newAuthServerUpdateCmd(g *globals) *cobra.Command {
+	var name, description, audience, rotation, alg string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "update ID|NAME [--name NAME] [--audience URI] [--description D] [--rotation AUTO|MANUAL] [--signing-alg RS256|ES256|EdDSA] [--json]",
+		Short: "Change an authorization server's name, audience, description, key rotation or signing algorithm",
+		Long: `Change the settings given as flags; the others stay.
+
+A new --signing-alg takes effect through the keys: a NEXT key of the new
+algorithm is published at once (the NEXT key of the old algorithm, which
+never signed, is withdrawn like an EXPIRED key), and it signs from the next
+rotation, automatic or forced with latchkey keys rotate. Until then the
+ACTIVE key keeps signing with its own algorithm, and every key that signed
+stays published until its tokens expire, so no issued token stops
+verifying. Resource servers must accept the new algorithm before it signs
+(the verifier library's Config.Algorithms; discovery lists it at once).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withApp(cmd, func(a *app.App) error {
+				ctx := cmd.Context()
+				ref := args[0]
+				if ref == store.OrgServerID {
+					return errors.New("the org authorization server is not a custom server")
+				}
+				s, err := a.Provision.ResolveAuthServer(ctx, ref)
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("authorization server %q not found", ref)
+				} else if err != nil {
+					return err
+				}
+				in := provision.AuthServerInput{Name: s.Name, Description: s.Description, Audience: s.Audience, KeyRotationMode: s.KeyRotationMode}
+				f := cmd.Flags()
+				for flag, dst := range map[string]*string{"name": &in.Name, "description": &in.Description, "audience": &in.Audience,
+					"rotation": &in.KeyRotationMode, "signing-alg": &in.SigningAlg} {
+					if f.Changed(flag) {
+						*dst, _ = f.GetString(flag)
+					}
+				}
+				before := s.SigningAlg
+				if s, err = a.Provision.UpdateAuthServer(ctx, s.ID, in); err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), oktaapi.FromAuthServer(s, a.Config.BaseURL))
+				}
+				w := cmd.OutOrStdout()
+				fmt.Fprintf(w, "updated authorization server %s (%s)\naudience     %s\nrotation     %s\nsigning alg  %s\n",
+					s.ID, s.Name, s.Audience, s.KeyRotationMode, s.SigningAlg)
+				if s.SigningAlg != before && before != "" {
+					fmt.Fprintf(w, "a NEXT key of %s is published; it signs from the next rotation (latchkey keys rotate --authserver %s to rotate now)\n",
+						s.SigningAlg, s.ID)
+				}
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&name, "name", "", "a new name")
+	f.StringVar(&description, "description", "", "a new description")
+	f.StringVar(&audience, "audience", "", "a new aud for its access tokens, e.g. api://billing")
+	f.StringVar(&rotation, "rotation", "", "signing key rotation: AUTO (every 90 days) or MANUAL (latchkey keys rotate)")
+	f.StringVar(&alg, "signing-alg", "", signingAlgHelp)
+	f.BoolVar(&asJSON, "json", false, "print the server as one JSON object in Okta's shape")
+	return cmd
+}

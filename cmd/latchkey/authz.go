@@ -30,7 +30,7 @@ func newAuthServersCmd(g *globals) *cobra.Command {
 	var in provision.AuthServerInput
 	var asJSON bool
 	create := &cobra.Command{
-		Use:   "create --name NAME --audience URI [--description D] [--rotation AUTO|MANUAL] [--json]",
+		Use:   "create --name NAME --audience URI [--description D] [--rotation AUTO|MANUAL] [--signing-alg RS256|ES256|EdDSA] [--json]",
 		Short: "Create a custom authorization server (issuer {base}/oauth2/{id}) with its signing keys",
 		Long: `Create a custom authorization server. Its issuer is {base_url}/oauth2/{id}
 and its endpoints are under {issuer}/v1/. Like Okta, a new server has no
@@ -56,6 +56,7 @@ before it issues tokens.`,
 	f.StringVar(&in.Audience, "audience", "", "the aud of its access tokens, e.g. api://billing (required)")
 	f.StringVar(&in.Description, "description", "", "a description")
 	f.StringVar(&in.KeyRotationMode, "rotation", "AUTO", "signing key rotation: AUTO (every 90 days) or MANUAL (latchkey keys rotate)")
+	f.StringVar(&in.SigningAlg, "signing-alg", "RS256", signingAlgHelp)
 	f.BoolVar(&asJSON, "json", false, "print the server as one JSON object in Okta's shape")
 	_ = create.MarkFlagRequired("name")
 	_ = create.MarkFlagRequired("audience")
@@ -90,7 +91,7 @@ before it issues tokens.`,
 		},
 	}
 	list.Flags().BoolVar(&listJSON, "json", false, "print a JSON array in Okta's shape")
-	cmd.AddCommand(create, list)
+	cmd.AddCommand(create, list, newAuthServerUpdateCmd(g))
 	cmd.AddCommand(newAuthServerRefCmds(g)...)
 	return cmd
 }

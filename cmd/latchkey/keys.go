@@ -108,10 +108,10 @@ rotation happens and this command prints its result.`,
 				fmt.Fprintf(w, "another instance rotated the signing keys of authorization server %s first; they are now\n", authServer)
 			}
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "ACTIVE\t%s\tsigns from now on\n", r.Active.ID)
-			fmt.Fprintf(tw, "NEXT\t%s\tpublished, signs after the next rotation\n", r.Next.ID)
+			fmt.Fprintf(tw, "ACTIVE\t%s\t%s\tsigns from now on\n", r.Active.ID, r.Active.Alg)
+			fmt.Fprintf(tw, "NEXT\t%s\t%s\tpublished, signs after the next rotation\n", r.Next.ID, r.Next.Alg)
 			if r.Rotated {
-				fmt.Fprintf(tw, "EXPIRED\t%s\tpublished until %s, then deleted\n", r.Expired.ID,
+				fmt.Fprintf(tw, "EXPIRED\t%s\t%s\tpublished until %s, then deleted\n", r.Expired.ID, r.Expired.Alg,
 					r.Expired.ExpiredAt.Add(a.Config.Keys.PublishExpiredFor.Duration).Format(time.RFC3339))
 			}
 			return tw.Flush()

@@ -141,9 +141,9 @@ func TestKeysRotate(t *testing.T) {
 	}
 	for _, re := range []string{
 		`^rotated the signing keys of authorization server default\n`,
-		`(?m)^ACTIVE\s+` + regexp.QuoteMeta(next) + `\s`,
-		`(?m)^NEXT\s+` + regexp.QuoteMeta(after[store.KeyNext][0]) + `\s`,
-		`(?m)^EXPIRED\s+` + regexp.QuoteMeta(active) + `\s+published until \d{4}-\S+, then deleted$`,
+		`(?m)^ACTIVE\s+` + regexp.QuoteMeta(next) + `\s+RS256\s`,
+		`(?m)^NEXT\s+` + regexp.QuoteMeta(after[store.KeyNext][0]) + `\s+RS256\s`,
+		`(?m)^EXPIRED\s+` + regexp.QuoteMeta(active) + `\s+RS256\s+published until \d{4}-\S+, then deleted$`,
 	} {
 		if !regexp.MustCompile(re).MatchString(out) {
 			t.Errorf("output does not match %s:\n%s", re, out)

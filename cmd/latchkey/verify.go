@@ -18,15 +18,16 @@ import (
 func newVerifyCmd() *cobra.Command {
 	var (
 		issuer, audience, jwksURL string
-		clientIDs, scopes         []string
+		clientIDs, scopes, algs   []string
 		leeway, timeout           time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "verify --issuer URL --audience AUD [--cid ID]... [--scope S]... [-]",
 		Short: "Check an access token as a resource server would and print its claims",
 		Long: `Verify an access token with the same checks a resource server makes through
-the verifier package: the issuer's discovery document and JWKS, the RS256
-signature, iss, aud, exp, nbf and iat (with leeway), and, when given, the
+the verifier package: the issuer's discovery document and JWKS, the
+signature (RS256 unless --alg lists others, such as ES256 or EdDSA for an
+authorization server with that signing algorithm), iss, aud, exp, nbf and iat (with leeway), and, when given, the
 client id (cid) and the scopes (scp).
 
 On success the claims are printed as indented JSON and the exit status is 0.
@@ -62,6 +63,7 @@ with a warning, and will be refused in the next.`,
 				Leeway:         leeway,
 				JWKSURL:        jwksURL,
 				FetchTimeout:   timeout,
+				Algorithms:     algs,
 			})
 			if err != nil {
 				return err
@@ -89,6 +91,7 @@ with a warning, and will be refused in the next.`,
 	f.StringVar(&audience, "audience", "api://default", "audience the token's aud must contain")
 	f.StringArrayVar(&clientIDs, "cid", nil, "accepted client id (cid claim); repeat for several, omit to accept any client")
 	f.StringArrayVar(&scopes, "scope", nil, "scope the token must grant (scp claim); repeat for several")
+	f.StringArrayVar(&algs, "alg", nil, "accepted signing algorithm (RS256, ES256, EdDSA, …); repeat for several; default RS256")
 	f.DurationVar(&leeway, "leeway", verifier.DefaultLeeway, "clock skew tolerated in the exp, nbf and iat checks; negative for none")
 	f.StringVar(&jwksURL, "jwks-url", "", "JWKS URL to use instead of discovering jwks_uri from the issuer")
 	f.DurationVar(&timeout, "timeout", verifier.DefaultFetchTimeout, "time limit for fetching the discovery document and the JWKS")

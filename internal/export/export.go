@@ -77,6 +77,7 @@ type AuthServer struct {
 	Status              string            `json:"status"`
 	KeyRotationMode     string            `json:"key_rotation_mode,omitempty"`
 	KeyRotationInterval string            `json:"key_rotation_interval,omitempty"`
+	SigningAlg          string            `json:"signing_alg,omitempty"`
 	Scopes              []store.Scope     `json:"scopes"`
 	Claims              []store.Claim     `json:"claims"`
 	Policies            []PolicyWithRules `json:"policies"`
@@ -266,7 +267,7 @@ func AuthServers(ctx context.Context, st store.Store, w io.Writer) (int, error) 
 	enc := json.NewEncoder(w)
 	for _, a := range servers {
 		out := AuthServer{ID: a.ID, Name: a.Name, Description: a.Description, Audience: a.Audience, Status: a.Status,
-			KeyRotationMode: a.KeyRotationMode}
+			KeyRotationMode: a.KeyRotationMode, SigningAlg: a.SigningAlg}
 		if a.KeyRotationInterval > 0 {
 			out.KeyRotationInterval = a.KeyRotationInterval.String()
 		}

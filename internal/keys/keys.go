@@ -3,6 +3,9 @@ package keys
 import (
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -10,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -88,14 +92,19 @@ func NewManager(cfg Config) *Manager {
 // ErrNoActiveKey means the authorization server has no ACTIVE key.
 var ErrNoActiveKey = errors.New("keys: no active signing key")
 
-// Generate makes a new RS256 key record in the given state, its private part
-// sealed. It does not store it.
-func (m *Manager) Generate(authServerID, status string) (store.SigningKey, error) {
-	priv, err := rsa.GenerateKey(rand.Reader, RSABits)
+// Generate makes a new key record of the given algorithm (store.AlgRS256,
+// store.AlgES256 or store.AlgEdDSA; empty means RS256) in the given state,
+// its private part sealed. It does not store it. The kid is the key's RFC
+// 7638 thumbprint.
+func (m *Manager) Generate(authServerID, alg, status string) (store.SigningKey, error) {
+	if alg == "" {
+		alg = store.AlgRS256
+	}
+	priv, err := newPrivateKey(alg)
 	if err != nil {
 		return store.SigningKey{}, err
 	}
-	pubJWK := jose.JSONWebKey{Key: &priv.PublicKey, Algorithm: string(jose.RS256), Use: "sig"}
+	pubJWK := jose.JSONWebKey{Key: priv.Public(), Algorithm: alg, Use: "sig"}
 	thumb, err := pubJWK.Thumbprint(crypto.SHA256)
 	if err != nil {
 		return store.SigningKey{}, err
@@ -114,12 +123,69 @@ func (m *Manager) Generate(authServerID, status string) (store.SigningKey, error
 		return store.SigningKey{}, err
 	}
 	now := m.now().UTC()
-	k := store.SigningKey{ID: pubJWK.KeyID, AuthServerID: authServerID, Alg: string(jose.RS256),
+	k := store.SigningKey{ID: pubJWK.KeyID, AuthServerID: authServerID, Alg: alg,
 		Status: status, PublicJWK: pubJSON, PrivateSealed: sealed, CreatedAt: now}
 	if status == store.KeyActive {
 		k.ActivatedAt = now
 	}
 	return k, nil
+}
+
+// ErrUnknownAlg means a signing algorithm Latchkey does not generate keys
+// for.
+var ErrUnknownAlg = errors.New("keys: unknown signing algorithm (RS256, ES256 or EdDSA)")
+
+// newPrivateKey generates a private key for alg: RSA 2048 for RS256, EC
+// P-256 for ES256, Ed25519 for EdDSA.
+func newPrivateKey(alg string) (crypto.Signer, error) {
+	switch alg {
+	case store.AlgRS256:
+		return rsa.GenerateKey(rand.Reader, RSABits)
+	case store.AlgES256:
+		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case store.AlgEdDSA:
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		return priv, err
+	}
+	return nil, fmt.Errorf("%w: %q", ErrUnknownAlg, alg)
+}
+
+// fitsAlg reports whether priv is a key of the kind alg signs with, so
+// that a key record whose alg and key disagree is refused rather than
+// signing tokens that no verifier accepts.
+func fitsAlg(priv crypto.Signer, alg string) bool {
+	switch k := priv.(type) {
+	case *rsa.PrivateKey:
+		return alg == store.AlgRS256
+	case *ecdsa.PrivateKey:
+		return alg == store.AlgES256 && k.Curve == elliptic.P256()
+	case ed25519.PrivateKey:
+		return alg == store.AlgEdDSA
+	}
+	return false
+}
+
+// SigningAlg is the algorithm of the keys generated for server: its
+// SigningAlg, RS256 when unset.
+func SigningAlg(server store.AuthServer) string {
+	if server.SigningAlg == "" {
+		return store.AlgRS256
+	}
+	return server.SigningAlg
+}
+
+// serverAlg reads the signing algorithm of the server authServerID from the
+// store; a server without a record (keys made before it, in tests) gets
+// RS256.
+func (m *Manager) serverAlg(ctx context.Context, authServerID string) (string, error) {
+	a, err := m.store.GetAuthServer(ctx, authServerID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.AlgRS256, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("keys: read authorization server %s: %w", authServerID, err)
+	}
+	return SigningAlg(a), nil
 }
 
 // ActiveSigner returns the signer of the authorization server's ACTIVE key.
@@ -209,6 +275,9 @@ func (m *Manager) signer(k store.SigningKey) (*Signer, error) {
 	if !ok {
 		return nil, fmt.Errorf("keys: key %s: not a signing key", k.ID)
 	}
+	if !fitsAlg(priv, k.Alg) {
+		return nil, fmt.Errorf("keys: key %s: a %T cannot sign %q", k.ID, priv, k.Alg)
+	}
 	alg := jose.SignatureAlgorithm(k.Alg)
 	js, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: priv, KeyID: k.ID, Algorithm: k.Alg}},
 		(&jose.SignerOptions{}).WithType("JWT"))
@@ -241,4 +310,30 @@ func (m *Manager) JWKS(ctx context.Context, authServerID string) (jose.JSONWebKe
 		set.Keys = append(set.Keys, jwk)
 	}
 	return set, nil
+}
+
+// Algs returns the algorithms of the authorization server's published keys
+// (ACTIVE, NEXT and EXPIRED), each once: the ACTIVE key's first, then the
+// others newest first. Discovery lists them, so that a client that reads
+// discovery once accepts the NEXT key's algorithm before it signs, and the
+// EXPIRED keys' while their tokens live. A server without keys has
+// ["RS256"].
+func (m *Manager) Algs(ctx context.Context, authServerID string) ([]string, error) {
+	ks, err := m.store.ListKeys(ctx, authServerID)
+	if err != nil {
+		return nil, fmt.Errorf("keys: list keys of %s: %w", authServerID, err)
+	}
+	var algs []string
+	if active, _ := roles(ks); active != nil {
+		algs = append(algs, active.Alg)
+	}
+	for _, k := range ks {
+		if k.Alg != "" && !slices.Contains(algs, k.Alg) {
+			algs = append(algs, k.Alg)
+		}
+	}
+	if len(algs) == 0 {
+		algs = []string{store.AlgRS256}
+	}
+	return algs, nil
 }

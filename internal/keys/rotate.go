@@ -46,13 +46,20 @@ func (m *Manager) Ensure(ctx context.Context, authServerID string) error {
 	if err != nil {
 		return fmt.Errorf("keys: list keys of %s: %w", authServerID, err)
 	}
-	_, err = m.ensure(ctx, authServerID, ks)
+	if active, next := roles(ks); active != nil && next != nil {
+		return nil
+	}
+	alg, err := m.serverAlg(ctx, authServerID)
+	if err != nil {
+		return err
+	}
+	_, err = m.ensure(ctx, authServerID, alg, ks)
 	return err
 }
 
 // ensure completes ks, a recent read of the server's keys, with an ACTIVE
-// and a NEXT key, and returns the keys afterwards.
-func (m *Manager) ensure(ctx context.Context, authServerID string, ks []store.SigningKey) ([]store.SigningKey, error) {
+// and a NEXT key of algorithm alg, and returns the keys afterwards.
+func (m *Manager) ensure(ctx context.Context, authServerID, alg string, ks []store.SigningKey) ([]store.SigningKey, error) {
 	active, next := roles(ks)
 	if active != nil && next != nil {
 		return ks, nil
@@ -62,12 +69,12 @@ func (m *Manager) ensure(ctx context.Context, authServerID string, ks []store.Si
 	var freshActive, freshNext store.SigningKey
 	var err error
 	if active == nil {
-		if freshActive, err = m.Generate(authServerID, store.KeyActive); err != nil {
+		if freshActive, err = m.Generate(authServerID, alg, store.KeyActive); err != nil {
 			return nil, err
 		}
 	}
 	if next == nil {
-		if freshNext, err = m.Generate(authServerID, store.KeyNext); err != nil {
+		if freshNext, err = m.Generate(authServerID, alg, store.KeyNext); err != nil {
 			return nil, err
 		}
 	}
@@ -119,7 +126,11 @@ func (m *Manager) Rotate(ctx context.Context, authServerID string) (Rotation, er
 		return Rotation{}, fmt.Errorf("%w for authorization server %s", ErrNoActiveKey, authServerID)
 	}
 	want := active.ID
-	return m.rotate(ctx, authServerID, next == nil, func(active, _ *store.SigningKey, _ time.Time) bool {
+	alg, err := m.serverAlg(ctx, authServerID)
+	if err != nil {
+		return Rotation{}, err
+	}
+	return m.rotate(ctx, authServerID, alg, next == nil, func(active, _ *store.SigningKey, _ time.Time) bool {
 		return active.ID == want
 	})
 }
@@ -130,14 +141,22 @@ func (m *Manager) Rotate(ctx context.Context, authServerID string) (Rotation, er
 // MinNextPublication), provided the NEXT key has been published for at
 // least MinNextPublication. The condition is checked again inside the
 // store transaction, so instances calling it at once rotate once. A server
-// missing its ACTIVE or NEXT key gets it instead, whatever its mode.
+// missing its ACTIVE or NEXT key gets it instead, whatever its mode, and a
+// server whose NEXT key is not of its signing algorithm gets a new NEXT key
+// (ApplySigningAlg) instead of a rotation, whatever its mode.
 func (m *Manager) RotateIfDue(ctx context.Context, server store.AuthServer) (Rotation, error) {
 	ks, err := m.store.ListKeys(ctx, server.ID)
 	if err != nil {
 		return Rotation{}, fmt.Errorf("keys: list keys of %s: %w", server.ID, err)
 	}
+	alg := SigningAlg(server)
 	if active, next := roles(ks); active == nil || next == nil {
-		if ks, err = m.ensure(ctx, server.ID, ks); err != nil {
+		if ks, err = m.ensure(ctx, server.ID, alg, ks); err != nil {
+			return Rotation{}, err
+		}
+		return current(ks), nil
+	} else if next.Alg != alg {
+		if ks, err = m.replaceNext(ctx, server.ID, alg); err != nil {
 			return Rotation{}, err
 		}
 		return current(ks), nil
@@ -154,7 +173,7 @@ func (m *Manager) RotateIfDue(ctx context.Context, server store.AuthServer) (Rot
 	if active, next := roles(ks); !due(active, next, m.now()) {
 		return current(ks), nil
 	}
-	return m.rotate(ctx, server.ID, false, due)
+	return m.rotate(ctx, server.ID, alg, false, due)
 }
 
 // RotationInterval is how long a key of server signs before automatic
@@ -181,15 +200,16 @@ func current(ks []store.SigningKey) Rotation {
 }
 
 // rotate rotates in one UpdateKeys transaction if cond, evaluated on the
-// keys inside it, holds. When noNext, a key to promote is generated too.
-func (m *Manager) rotate(ctx context.Context, authServerID string, noNext bool, cond func(active, next *store.SigningKey, now time.Time) bool) (Rotation, error) {
-	fresh, err := m.Generate(authServerID, store.KeyNext)
+// keys inside it, holds. The new NEXT key is of algorithm alg. When
+// noNext, a key to promote is generated too.
+func (m *Manager) rotate(ctx context.Context, authServerID, alg string, noNext bool, cond func(active, next *store.SigningKey, now time.Time) bool) (Rotation, error) {
+	fresh, err := m.Generate(authServerID, alg, store.KeyNext)
 	if err != nil {
 		return Rotation{}, err
 	}
 	var spare store.SigningKey
 	if noNext {
-		if spare, err = m.Generate(authServerID, store.KeyNext); err != nil {
+		if spare, err = m.Generate(authServerID, alg, store.KeyNext); err != nil {
 			return Rotation{}, err
 		}
 	}
@@ -237,6 +257,62 @@ func (m *Manager) rotate(ctx context.Context, authServerID string, noNext bool, 
 	c := current(ks)
 	r.Active, r.Next = c.Active, c.Next
 	return r, nil
+}
+
+// ApplySigningAlg makes the server's keys follow its signing algorithm
+// after a change of SigningAlg: when the NEXT key is of another algorithm,
+// a new NEXT key of SigningAlg(server) is published and the old NEXT key,
+// which never signed anything, becomes EXPIRED (published until Prune
+// deletes it). The ACTIVE key keeps signing with its own algorithm until
+// the next rotation promotes the new key, so every token issued stays
+// verifiable, and resource servers see the new key (and go-oidc clients
+// its algorithm in discovery) one full publication period before it
+// signs: a forced rotation (Rotate) makes it sign at once. A server missing
+// its ACTIVE or NEXT key gets them, of the new algorithm. It reports
+// whether it changed anything.
+func (m *Manager) ApplySigningAlg(ctx context.Context, server store.AuthServer) (bool, error) {
+	alg := SigningAlg(server)
+	ks, err := m.store.ListKeys(ctx, server.ID)
+	if err != nil {
+		return false, fmt.Errorf("keys: list keys of %s: %w", server.ID, err)
+	}
+	active, next := roles(ks)
+	if active == nil || next == nil {
+		_, err := m.ensure(ctx, server.ID, alg, ks)
+		return err == nil, err
+	}
+	if next.Alg == alg {
+		return false, nil
+	}
+	_, err = m.replaceNext(ctx, server.ID, alg)
+	return err == nil, err
+}
+
+// replaceNext publishes a new NEXT key of algorithm alg in place of a NEXT
+// key of another algorithm, which becomes EXPIRED, in one transaction that
+// checks the roles again, so instances doing it at once replace it once.
+func (m *Manager) replaceNext(ctx context.Context, authServerID, alg string) ([]store.SigningKey, error) {
+	fresh, err := m.Generate(authServerID, alg, store.KeyNext)
+	if err != nil {
+		return nil, err
+	}
+	ks, err := m.store.UpdateKeys(ctx, authServerID, func(ks []store.SigningKey) ([]store.SigningKey, error) {
+		_, next := roles(ks)
+		switch {
+		case next == nil:
+			return []store.SigningKey{fresh}, nil
+		case next.Alg == alg:
+			return nil, nil
+		}
+		old := *next
+		old.Status, old.ExpiredAt = store.KeyExpired, m.now().UTC()
+		return []store.SigningKey{old, fresh}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("keys: replace the NEXT key of %s: %w", authServerID, err)
+	}
+	m.noteActive(authServerID, ks)
+	return ks, nil
 }
 
 // Prune deletes the server's EXPIRED keys whose publication window has

@@ -43,7 +43,7 @@ func (c *clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-func openStore(t *testing.T, path string) store.Store {
+func openStore(t testing.TB, path string) store.Store {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), path)
 	if err != nil {
@@ -53,7 +53,7 @@ func openStore(t *testing.T, path string) store.Store {
 	return s
 }
 
-func newSealer(t *testing.T) *Sealer {
+func newSealer(t testing.TB) *Sealer {
 	t.Helper()
 	mk := make([]byte, MasterKeySize)
 	rand.Read(mk)
@@ -73,7 +73,7 @@ type fixture struct {
 	m      *Manager
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{path: filepath.Join(t.TempDir(), "keys.db"), sealer: newSealer(t), clock: newClock()}
 	f.store = openStore(t, f.path)
@@ -125,7 +125,7 @@ func jwksKids(t *testing.T, m *Manager, as string) []string {
 	}
 	var kids []string
 	for _, k := range set.Keys {
-		if !k.IsPublic() || k.Use != "sig" || k.Algorithm != "RS256" {
+		if !k.IsPublic() || k.Use != "sig" || !slices.Contains(store.SigningAlgs, k.Algorithm) {
 			t.Errorf("JWKS key %s: public %v, use %q, alg %q", k.KeyID, k.IsPublic(), k.Use, k.Algorithm)
 		}
 		kids = append(kids, k.KeyID)
@@ -133,6 +133,9 @@ func jwksKids(t *testing.T, m *Manager, as string) []string {
 	slices.Sort(kids)
 	return kids
 }
+
+// allAlgs are the algorithms a server may sign with.
+var allAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA}
 
 func sorted(kids ...string) []string {
 	kids = slices.Clone(kids)
@@ -152,12 +155,12 @@ func sign(t *testing.T, m *Manager, as string) (token, kid string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(token, allAlgs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h := jws.Signatures[0].Header; h.KeyID != s.KeyID {
-		t.Fatalf("header kid %q, signer kid %q", h.KeyID, s.KeyID)
+	if h := jws.Signatures[0].Header; h.KeyID != s.KeyID || h.Algorithm != s.Alg {
+		t.Fatalf("header kid %q alg %q, signer kid %q alg %q", h.KeyID, h.Algorithm, s.KeyID, s.Alg)
 	}
 	return token, s.KeyID
 }
@@ -169,7 +172,7 @@ func verifies(t *testing.T, m *Manager, as, token string) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(token, allAlgs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +228,7 @@ func TestEnsure(t *testing.T) {
 func TestEnsureAddsNext(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	old, err := f.m.Generate("default", store.KeyActive)
+	old, err := f.m.Generate("default", store.AlgRS256, store.KeyActive)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +334,7 @@ func TestRotateWithoutKeys(t *testing.T) {
 func TestRotateWithoutNext(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	old, err := f.m.Generate("default", store.KeyActive)
+	old, err := f.m.Generate("default", store.AlgRS256, store.KeyActive)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,7 +438,7 @@ func TestRotateIfDue(t *testing.T) {
 func TestRotateIfDueLegacy(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	old, err := f.m.Generate("default", store.KeyActive)
+	old, err := f.m.Generate("default", store.AlgRS256, store.KeyActive)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -473,7 +476,7 @@ func TestPrune(t *testing.T) {
 		t.Fatal(err)
 	}
 	// An EXPIRED key that does not say when it expired is kept.
-	undated, err := f.m.Generate("default", store.KeyExpired)
+	undated, err := f.m.Generate("default", store.AlgRS256, store.KeyExpired)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -603,7 +606,7 @@ func TestRunRotation(t *testing.T) {
 		}
 	}
 	// An EXPIRED key whose window has passed, to be deleted.
-	stale, err := f.m.Generate("default", store.KeyExpired)
+	stale, err := f.m.Generate("default", store.AlgRS256, store.KeyExpired)
 	if err != nil {
 		t.Fatal(err)
 	}

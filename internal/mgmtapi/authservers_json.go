@@ -75,6 +75,8 @@ type authServerIn struct {
 	Credentials *struct {
 		Signing *struct {
 			RotationMode string `json:"rotationMode"`
+			// Alg is a Latchkey extension: RS256, ES256 or EdDSA.
+			Alg string `json:"alg"`
 		} `json:"signing"`
 	} `json:"credentials"`
 }
@@ -93,10 +95,14 @@ func (in authServerIn) input(mode string) (provision.AuthServerInput, error) {
 		return provision.AuthServerInput{}, Validation("authorizationServer",
 			"issuerMode: Latchkey supports ORG_URL only (the issuer is {orgUrl}/oauth2/{id}); there are no custom domains")
 	}
-	if in.Credentials != nil && in.Credentials.Signing != nil && in.Credentials.Signing.RotationMode != "" {
-		mode = in.Credentials.Signing.RotationMode
+	var alg string
+	if in.Credentials != nil && in.Credentials.Signing != nil {
+		if in.Credentials.Signing.RotationMode != "" {
+			mode = in.Credentials.Signing.RotationMode
+		}
+		alg = in.Credentials.Signing.Alg
 	}
-	return provision.AuthServerInput{Name: in.Name, Description: in.Description, Audience: in.Audiences[0], KeyRotationMode: mode}, nil
+	return provision.AuthServerInput{Name: in.Name, Description: in.Description, Audience: in.Audiences[0], KeyRotationMode: mode, SigningAlg: alg}, nil
 }
 
 // scopeIn is a scope as create and replace send it.

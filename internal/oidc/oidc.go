@@ -91,7 +91,12 @@ func (h *Handlers) metadata(ctx context.Context, srv policy.Server, oidcDoc bool
 	if oidcDoc {
 		m.UserinfoEndpoint = srv.EndpointBase + "/userinfo"
 		m.SubjectTypesSupported = []string{"public"}
-		m.IDTokenSigningAlgValuesSupported = []string{"RS256"}
+		// The algorithms of the published keys: the signing one, the NEXT
+		// key's ahead of its first signature, and the EXPIRED keys' while
+		// their tokens live (go-oidc accepts only what is listed here).
+		if m.IDTokenSigningAlgValuesSupported, err = h.Keys.Algs(ctx, srv.ID); err != nil {
+			return Metadata{}, err
+		}
 	}
 	return m, nil
 }

@@ -32,8 +32,11 @@ type AuthServerCredentials struct {
 }
 
 // AuthServerSigning is how a server rotates its keys, and which key signs.
+// Alg is a Latchkey extension (Okta signs with RS256 only): the algorithm
+// of the keys the server generates, RS256, ES256 or EdDSA.
 type AuthServerSigning struct {
 	RotationMode string     `json:"rotationMode"`
+	Alg          string     `json:"alg"`
 	Kid          string     `json:"kid,omitempty"`
 	LastRotated  *time.Time `json:"lastRotated,omitempty"`
 	NextRotation *time.Time `json:"nextRotation,omitempty"`
@@ -46,9 +49,13 @@ func FromAuthServer(a store.AuthServer, baseURL string) AuthServer {
 	if mode == "" {
 		mode = store.RotationAuto
 	}
+	alg := a.SigningAlg
+	if alg == "" {
+		alg = store.AlgRS256
+	}
 	return AuthServer{ID: a.ID, Name: a.Name, Description: a.Description, Audiences: []string{a.Audience},
 		Issuer: baseURL + "/oauth2/" + a.ID, IssuerMode: "ORG_URL", Status: a.Status, Created: a.CreatedAt.UTC(), LastUpdated: a.UpdatedAt.UTC(),
-		Credentials: AuthServerCredentials{Signing: AuthServerSigning{RotationMode: mode, Use: "sig"}}, Default: a.ID == "default"}
+		Credentials: AuthServerCredentials{Signing: AuthServerSigning{RotationMode: mode, Alg: alg, Use: "sig"}}, Default: a.ID == "default"}
 }
 
 // WithSigningKey adds the ACTIVE key to a rendered server: its kid, when it

@@ -71,7 +71,11 @@ func (s *Service) CustomAuthServer(ctx context.Context, id string) (store.AuthSe
 }
 
 // UpdateAuthServer replaces a custom server's name, description, audience
-// and key rotation mode. Its status, keys and id stay.
+// and key rotation mode, and its signing algorithm when in names one. Its
+// status, keys and id stay. A new signing algorithm takes effect through
+// the keys (keys.Manager.ApplySigningAlg): a NEXT key of the new algorithm
+// is published at once and signs from the next rotation, while the ACTIVE
+// key keeps signing with its own, so no issued token stops verifying.
 func (s *Service) UpdateAuthServer(ctx context.Context, id string, in AuthServerInput) (store.AuthServer, error) {
 	mode, err := checkAuthServer(in)
 	if err != nil {
@@ -80,11 +84,21 @@ func (s *Service) UpdateAuthServer(ctx context.Context, id string, in AuthServer
 	if _, err := s.CustomAuthServer(ctx, id); err != nil {
 		return store.AuthServer{}, err
 	}
-	return s.Store.UpdateAuthServer(ctx, id, func(a store.AuthServer) (store.AuthServer, error) {
+	a, err := s.Store.UpdateAuthServer(ctx, id, func(a store.AuthServer) (store.AuthServer, error) {
 		a.Name, a.Description, a.Audience, a.KeyRotationMode = strings.TrimSpace(in.Name), in.Description, in.Audience, mode
+		if in.SigningAlg != "" {
+			a.SigningAlg = in.SigningAlg
+		}
 		a.UpdatedAt = s.now()
 		return a, nil
 	})
+	if err != nil {
+		return store.AuthServer{}, err
+	}
+	if _, err := s.Keys.ApplySigningAlg(ctx, a); err != nil {
+		return a, fmt.Errorf("provision: keys of %s: %w", a.ID, err)
+	}
+	return a, nil
 }
 
 // SetAuthServerStatus activates (ACTIVE) or deactivates (INACTIVE) a custom

@@ -46,7 +46,7 @@ func (s *Service) EnsureDefaults(ctx context.Context) error {
 	}
 	now := s.now()
 	err := s.Store.CreateAuthServer(ctx, store.AuthServer{ID: store.OrgServerID, Name: "org", Description: "Org Authorization Server",
-		Status: store.StatusActive, KeyRotationMode: store.RotationAuto, CreatedAt: now, UpdatedAt: now})
+		Status: store.StatusActive, KeyRotationMode: store.RotationAuto, SigningAlg: store.AlgRS256, CreatedAt: now, UpdatedAt: now})
 	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("provision: org authorization server: %w", err)
 	}
@@ -55,7 +55,7 @@ func (s *Service) EnsureDefaults(ctx context.Context) error {
 	}
 	err = s.Store.CreateAuthServer(ctx, store.AuthServer{ID: DefaultServerID, Name: "default",
 		Description: "Default Authorization Server", Audience: "api://default", Status: store.StatusActive,
-		KeyRotationMode: store.RotationAuto, CreatedAt: now, UpdatedAt: now})
+		KeyRotationMode: store.RotationAuto, SigningAlg: store.AlgRS256, CreatedAt: now, UpdatedAt: now})
 	created := err == nil
 	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("provision: default authorization server: %w", err)
@@ -124,6 +124,9 @@ type AuthServerInput struct {
 	Audience    string // e.g. "api://billing" or "https://api.example.com"
 	// KeyRotationMode is AUTO (default) or MANUAL.
 	KeyRotationMode string
+	// SigningAlg is RS256, ES256 or EdDSA: RS256 when empty on create,
+	// unchanged when empty on update.
+	SigningAlg string
 }
 
 // CreateAuthServer stores a new custom authorization server ("aus…") and
@@ -134,8 +137,12 @@ func (s *Service) CreateAuthServer(ctx context.Context, in AuthServerInput) (sto
 		return store.AuthServer{}, err
 	}
 	now := s.now()
+	alg := in.SigningAlg
+	if alg == "" {
+		alg = store.AlgRS256
+	}
 	a := store.AuthServer{ID: ids.New(ids.AuthServer), Name: strings.TrimSpace(in.Name), Description: in.Description, Audience: in.Audience,
-		Status: store.StatusActive, KeyRotationMode: mode, CreatedAt: now, UpdatedAt: now}
+		Status: store.StatusActive, KeyRotationMode: mode, SigningAlg: alg, CreatedAt: now, UpdatedAt: now}
 	if err := s.Store.CreateAuthServer(ctx, a); err != nil {
 		return store.AuthServer{}, fmt.Errorf("provision: create authorization server: %w", err)
 	}
@@ -163,6 +170,9 @@ func checkAuthServer(in AuthServerInput) (string, error) {
 	}
 	if mode != store.RotationAuto && mode != store.RotationManual {
 		return "", invalid("key rotation mode must be AUTO or MANUAL")
+	}
+	if in.SigningAlg != "" && !slices.Contains(store.SigningAlgs, in.SigningAlg) {
+		return "", invalid("signing algorithm %q must be RS256, ES256 or EdDSA", in.SigningAlg)
 	}
 	return mode, nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/provision"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/yamlkeys"
@@ -39,13 +40,16 @@ type Group struct {
 // AuthServer is a custom authorization server, matched by name; the
 // "default" server is matched by its id when Name is "default".
 type AuthServer struct {
-	Name        string   `yaml:"name"`
-	Description string   `yaml:"description"`
-	Audience    string   `yaml:"audience"`
-	Rotation    string   `yaml:"keyRotationMode"`
-	Scopes      []Scope  `yaml:"scopes"`
-	Claims      []Claim  `yaml:"claims"`
-	Policies    []Policy `yaml:"policies"`
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	Audience    string `yaml:"audience"`
+	Rotation    string `yaml:"keyRotationMode"`
+	// SigningAlg is RS256 (default), ES256 or EdDSA; changing it publishes
+	// a NEXT key of the new algorithm, which signs from the next rotation.
+	SigningAlg string   `yaml:"signing_alg"`
+	Scopes     []Scope  `yaml:"scopes"`
+	Claims     []Claim  `yaml:"claims"`
+	Policies   []Policy `yaml:"policies"`
 }
 
 // Scope is a custom scope.
@@ -169,12 +173,13 @@ func applyServer(ctx context.Context, p *provision.Service, as AuthServer) (Repo
 		return rep, err
 	}
 	if !found {
-		srv, err = p.CreateAuthServer(ctx, provision.AuthServerInput{Name: as.Name, Description: as.Description, Audience: as.Audience, KeyRotationMode: as.Rotation})
+		srv, err = p.CreateAuthServer(ctx, provision.AuthServerInput{Name: as.Name, Description: as.Description, Audience: as.Audience, KeyRotationMode: as.Rotation, SigningAlg: as.SigningAlg})
 		if err != nil {
 			return rep, err
 		}
 		rep = append(rep, "created authorization server "+srv.Name+" ("+srv.ID+")")
-	} else if (as.Audience != "" && as.Audience != srv.Audience) || (as.Description != "" && as.Description != srv.Description) || (as.Rotation != "" && as.Rotation != srv.KeyRotationMode) {
+	} else if (as.Audience != "" && as.Audience != srv.Audience) || (as.Description != "" && as.Description != srv.Description) || (as.Rotation != "" && as.Rotation != srv.KeyRotationMode) ||
+		(as.SigningAlg != "" && as.SigningAlg != keys.SigningAlg(srv)) {
 		in := provision.AuthServerInput{Name: srv.Name, Description: srv.Description, Audience: srv.Audience, KeyRotationMode: srv.KeyRotationMode}
 		if as.Audience != "" {
 			in.Audience = as.Audience
@@ -185,6 +190,7 @@ func applyServer(ctx context.Context, p *provision.Service, as AuthServer) (Repo
 		if as.Rotation != "" {
 			in.KeyRotationMode = as.Rotation
 		}
+		in.SigningAlg = as.SigningAlg
 		srv, err = p.UpdateAuthServer(ctx, srv.ID, in)
 		if err != nil {
 			return rep, err

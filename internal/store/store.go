@@ -53,9 +53,24 @@ type AuthServer struct {
 	// KeyRotationInterval) or RotationManual (only when forced).
 	KeyRotationMode     string
 	KeyRotationInterval time.Duration // 0 means the default of 90 days
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	// SigningAlg is the algorithm of the keys generated for the server:
+	// AlgRS256 (the default, also when empty), AlgES256 or AlgEdDSA. Each
+	// key keeps the algorithm it was made with (SigningKey.Alg).
+	SigningAlg string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
+
+// Signing algorithms an authorization server may use (RFC 7518 names;
+// EdDSA is RFC 8037's, with Ed25519 keys).
+const (
+	AlgRS256 = "RS256"
+	AlgES256 = "ES256"
+	AlgEdDSA = "EdDSA"
+)
+
+// SigningAlgs lists the algorithms an authorization server may sign with.
+var SigningAlgs = []string{AlgRS256, AlgES256, AlgEdDSA}
 
 // Key rotation modes of an authorization server.
 const (
@@ -141,7 +156,7 @@ func (u User) HoldsTokens() bool {
 type SigningKey struct {
 	ID            string // the JWK "kid"
 	AuthServerID  string
-	Alg           string // "RS256", …
+	Alg           string // AlgRS256, AlgES256 or AlgEdDSA; never changes
 	Status        string // KeyActive, KeyNext or KeyExpired
 	PublicJWK     []byte // the public JWK as JSON
 	PrivateSealed []byte // the private key, encrypted at rest

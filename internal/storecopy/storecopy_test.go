@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -90,6 +91,8 @@ func populate(t *testing.T) source {
 	must(t, a.Store.AddGroupMember(ctx, g.ID, u.ID))
 	must(t, a.Store.AssignClient(ctx, c.ID, g.ID))
 	must(t, a.Store.UseOnce(ctx, "assertion-jti", time.Now().Add(time.Hour)))
+	_, err = p.CreateAuthServer(ctx, provision.AuthServerInput{Name: "edge", Audience: "api://edge", SigningAlg: store.AlgEdDSA})
+	must(t, err)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	_, err = a.Store.UpdateFactors(ctx, u.ID, func([]store.Factor) ([]store.Factor, error) {
 		return []store.Factor{{ID: "uftada", UserID: u.ID, Type: store.FactorTOTP, Provider: store.ProviderOkta, Status: store.FactorActive,
@@ -193,6 +196,9 @@ func TestCopyKeepsEverything(t *testing.T) {
 				}
 			}
 			want, got := dump(t, from), dump(t, to)
+			if !slices.ContainsFunc(got["servers"].([]store.AuthServer), func(a store.AuthServer) bool { return a.SigningAlg == store.AlgEdDSA }) {
+				t.Errorf("the EdDSA server's signing algorithm was not copied: %+v", got["servers"])
+			}
 			for kind, v := range want {
 				if strings.HasPrefix(kind, "history ") && reflect.ValueOf(v).Len() == 0 {
 					t.Errorf("the source has no %s", kind)

@@ -3,6 +3,7 @@ package token
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -129,7 +130,7 @@ func (m *Minter) Mint(ctx context.Context, req Request) (Issued, error) {
 	idt.strs("amr", amr)
 	idt.str("idp", m.IDP)
 	idt.num("auth_time", req.AuthTime.Unix())
-	idt.str("at_hash", ATHash(out.AccessToken))
+	idt.str("at_hash", ATHash(signer.Alg, out.AccessToken))
 	profileClaims(u, req.Scopes, &idt)
 	if err := idt.extra(req.ExtraID); err != nil {
 		return Issued{}, err
@@ -301,9 +302,18 @@ func appendJSONString(buf []byte, s string) []byte {
 	return append(buf, '"')
 }
 
-// ATHash is the at_hash of an RS256-signed access token (OIDC Core section
-// 3.1.3.6): the base64url left half of its SHA-256.
-func ATHash(accessToken string) string {
+// ATHash is the at_hash of an access token carried by an ID token signed
+// with alg (OIDC Core section 3.1.3.6): the base64url left half of the
+// access token's hash, with the hash of alg's JWS algorithm: SHA-256 for
+// RS256 and ES256. EdDSA names no hash of its own; Ed25519 signs with
+// SHA-512 inside, and the OpenID Foundation's guidance, go-oidc
+// (VerifyAccessToken) and other libraries use SHA-512 for it, so EdDSA's
+// at_hash is the left half of the SHA-512.
+func ATHash(alg, accessToken string) string {
+	if alg == store.AlgEdDSA {
+		sum := sha512.Sum512([]byte(accessToken))
+		return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
+	}
 	sum := sha256.Sum256([]byte(accessToken))
 	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
 }

@@ -2,6 +2,9 @@ package token
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
@@ -83,8 +86,8 @@ type rawClaims struct {
 }
 
 // Verifier verifies the JWTs Latchkey itself issued, for one authorization
-// server at a time: RS256 only, the key named by "kid" among the server's
-// published keys, "iss" exactly, "exp" with no leeway (the issuer's clock
+// server at a time: RS256, ES256 or EdDSA, the algorithm of the key named
+// by "kid" among the server's published keys, "iss" exactly, "exp" with no leeway (the issuer's clock
 // is the one that counts). It does not look at revocation: that is the
 // caller's, with the store's token records.
 //
@@ -109,8 +112,37 @@ type Verifier struct {
 
 // keySet is one load of a server's keys; it is never modified after.
 type keySet struct {
-	keys   map[string]*rsa.PublicKey // by kid, RS256 signing keys only
+	keys   map[string]publicKey // by kid
 	loaded time.Time
+}
+
+// publicKey is a published signing key and the one algorithm it verifies.
+type publicKey struct {
+	key any // *rsa.PublicKey, *ecdsa.PublicKey (P-256) or ed25519.PublicKey
+	alg string
+}
+
+// signingAlgs are the algorithms Latchkey signs with (keys.Generate).
+var signingAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA}
+
+// keyAlg returns the algorithm a published key verifies, "" for a key of a
+// kind Latchkey does not sign with or whose "alg" does not fit it.
+func keyAlg(k jose.JSONWebKey) string {
+	var alg string
+	switch pub := k.Key.(type) {
+	case *rsa.PublicKey:
+		alg = string(jose.RS256)
+	case *ecdsa.PublicKey:
+		if pub.Curve == elliptic.P256() {
+			alg = string(jose.ES256)
+		}
+	case ed25519.PublicKey:
+		alg = string(jose.EdDSA)
+	}
+	if k.Algorithm != alg {
+		return ""
+	}
+	return alg
 }
 
 // Verify checks raw as a token of the authorization server authServerID
@@ -120,7 +152,7 @@ func (v *Verifier) Verify(ctx context.Context, authServerID, issuer, raw string)
 	if len(raw) > MaxSize || strings.Count(raw, ".") != 2 {
 		return nil, fmt.Errorf("%w: not a compact JWS", ErrInvalid)
 	}
-	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(raw, signingAlgs)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
@@ -128,7 +160,7 @@ func (v *Verifier) Verify(ctx context.Context, authServerID, issuer, raw string)
 		return nil, fmt.Errorf("%w: %d signatures", ErrInvalid, len(jws.Signatures))
 	}
 	hdr := jws.Signatures[0].Protected
-	if hdr.KeyID == "" || hdr.Algorithm != string(jose.RS256) {
+	if hdr.KeyID == "" {
 		return nil, fmt.Errorf("%w: header alg %q kid %q", ErrInvalid, hdr.Algorithm, hdr.KeyID)
 	}
 	// The claims are checked before the key is looked up, so that a token
@@ -152,7 +184,10 @@ func (v *Verifier) Verify(ctx context.Context, authServerID, issuer, raw string)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := jws.Verify(key); err != nil {
+	if key.alg != hdr.Algorithm {
+		return nil, fmt.Errorf("%w: header alg %q, key %q is for %q", ErrInvalid, hdr.Algorithm, hdr.KeyID, key.alg)
+	}
+	if _, err := jws.Verify(key.key); err != nil {
 		return nil, fmt.Errorf("%w: signature (kid %q)", ErrInvalid, hdr.KeyID)
 	}
 	c := &Claims{Ver: rc.Ver, JTI: rc.JTI, Issuer: rc.Iss, Audience: rc.Aud, IssuedAt: unixOrZero(rc.Iat),
@@ -176,25 +211,25 @@ func (v *Verifier) now() time.Time {
 
 // key returns the public key kid of the server, loading the server's keys
 // when the cache has none, is too old, or lacks kid and may be reloaded.
-func (v *Verifier) key(ctx context.Context, authServerID, kid string) (*rsa.PublicKey, error) {
+func (v *Verifier) key(ctx context.Context, authServerID, kid string) (publicKey, error) {
 	now := v.now()
 	set, ok := v.cached(authServerID)
 	if ok && now.Sub(set.loaded) < orDefault(v.MaxAge, DefaultKeyMaxAge) {
-		if k := set.keys[kid]; k != nil {
+		if k, ok := set.keys[kid]; ok {
 			return k, nil
 		}
 		if now.Sub(set.loaded) < orDefault(v.MinRefresh, DefaultMinRefresh) {
-			return nil, fmt.Errorf("%w: unknown kid %q", ErrInvalid, kid)
+			return publicKey{}, fmt.Errorf("%w: unknown kid %q", ErrInvalid, kid)
 		}
 	}
 	set, err := v.load(ctx, authServerID, now)
 	if err != nil {
-		return nil, err
+		return publicKey{}, err
 	}
-	if k := set.keys[kid]; k != nil {
+	if k, ok := set.keys[kid]; ok {
 		return k, nil
 	}
-	return nil, fmt.Errorf("%w: unknown kid %q", ErrInvalid, kid)
+	return publicKey{}, fmt.Errorf("%w: unknown kid %q", ErrInvalid, kid)
 }
 
 func (v *Verifier) cached(authServerID string) (keySet, bool) {
@@ -227,13 +262,13 @@ func (v *Verifier) load(ctx context.Context, authServerID string, asked time.Tim
 	if err != nil {
 		return keySet{}, fmt.Errorf("token: keys of %s: %w", authServerID, err)
 	}
-	set := keySet{keys: make(map[string]*rsa.PublicKey, len(jwks.Keys)), loaded: v.now()}
+	set := keySet{keys: make(map[string]publicKey, len(jwks.Keys)), loaded: v.now()}
 	for _, k := range jwks.Keys {
-		pub, ok := k.Key.(*rsa.PublicKey)
-		if !ok || k.KeyID == "" || k.Algorithm != string(jose.RS256) || (k.Use != "" && k.Use != "sig") {
+		alg := keyAlg(k)
+		if alg == "" || k.KeyID == "" || (k.Use != "" && k.Use != "sig") {
 			continue
 		}
-		set.keys[k.KeyID] = pub
+		set.keys[k.KeyID] = publicKey{key: k.Key, alg: alg}
 	}
 	v.mu.Lock()
 	if v.sets == nil {

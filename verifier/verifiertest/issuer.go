@@ -12,6 +12,10 @@
 package verifiertest
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
@@ -20,6 +24,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,6 +65,12 @@ func WithClient(id, secret string) Option {
 // negative value sends no Cache-Control header at all.
 func WithKeysMaxAge(d time.Duration) Option { return func(i *Issuer) { i.maxAge = d } }
 
+// WithAlgorithm sets the algorithm of the issuer's signing keys: "RS256"
+// (the default, 2048-bit RSA), "ES256" (P-256) or "EdDSA" (Ed25519), as a
+// Latchkey authorization server's signing_alg does. NewIssuer fails the
+// test on any other name.
+func WithAlgorithm(alg string) Option { return func(i *Issuer) { i.alg = alg } }
+
 // WithNow sets the clock used to mint tokens and to judge expiry in
 // introspection (default time.Now).
 func WithNow(now func() time.Time) Option { return func(i *Issuer) { i.now = now } }
@@ -76,6 +87,7 @@ type Issuer struct {
 	clientSecret string
 	maxAge       time.Duration
 	now          func() time.Time
+	alg          string // of new keys
 
 	mu      sync.Mutex
 	keys    []*signingKey // published; the last one signs
@@ -89,12 +101,13 @@ type Issuer struct {
 
 type signingKey struct {
 	kid    string
-	priv   *rsa.PrivateKey
+	alg    string
+	priv   crypto.Signer
 	signer jose.Signer
 }
 
-// NewIssuer starts an issuer with one RS256 signing key and closes it when the
-// test ends.
+// NewIssuer starts an issuer with one signing key (RS256 unless
+// WithAlgorithm says otherwise) and closes it when the test ends.
 func NewIssuer(t testing.TB, opts ...Option) *Issuer {
 	t.Helper()
 	i := &Issuer{
@@ -105,32 +118,44 @@ func NewIssuer(t testing.TB, opts ...Option) *Issuer {
 		clientSecret: DefaultClientSecret,
 		maxAge:       DefaultKeysMaxAge,
 		now:          time.Now,
+		alg:          "RS256",
 		revoked:      make(map[string]bool),
 	}
 	for _, opt := range opts {
 		opt(i)
 	}
-	i.keys = []*signingKey{i.newKey()}
+	i.keys = []*signingKey{i.newKey(i.alg)}
 	i.srv = httptest.NewServer(i.handler())
 	t.Cleanup(i.srv.Close)
 	i.issuer = i.srv.URL + "/oauth2/" + i.serverID
 	return i
 }
 
-func (i *Issuer) newKey() *signingKey {
-	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+func (i *Issuer) newKey(alg string) *signingKey {
+	var priv crypto.Signer
+	var err error
+	switch alg {
+	case "RS256":
+		priv, err = rsa.GenerateKey(rand.Reader, 2048)
+	case "ES256":
+		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case "EdDSA":
+		_, priv, err = ed25519.GenerateKey(rand.Reader)
+	default:
+		err = fmt.Errorf("algorithm %q is not RS256, ES256 or EdDSA", alg)
+	}
 	if err != nil {
 		i.t.Fatalf("verifiertest: generating a key: %v", err)
 	}
 	kid := randomString(15)
 	signer, err := jose.NewSigner(
-		jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: priv, KeyID: kid}},
+		jose.SigningKey{Algorithm: jose.SignatureAlgorithm(alg), Key: jose.JSONWebKey{Key: priv, KeyID: kid}},
 		(&jose.SignerOptions{}).WithType("JWT"),
 	)
 	if err != nil {
 		i.t.Fatalf("verifiertest: making a signer: %v", err)
 	}
-	return &signingKey{kid: kid, priv: priv, signer: signer}
+	return &signingKey{kid: kid, alg: alg, priv: priv, signer: signer}
 }
 
 // Issuer returns the issuer URL, {server}/oauth2/{id}.
@@ -162,18 +187,39 @@ func (i *Issuer) KeyID() string {
 	return i.keys[len(i.keys)-1].kid
 }
 
-// PublicKey returns the public half of the signing key.
+// PublicKey returns the public half of the signing key when it is an RSA
+// key, nil otherwise (see Public).
 func (i *Issuer) PublicKey() *rsa.PublicKey {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	return &i.keys[len(i.keys)-1].priv.PublicKey
+	pub, _ := i.Public().(*rsa.PublicKey)
+	return pub
 }
 
-// RotateKey makes a new signing key and returns its kid. The previous keys
-// stay published (Okta's EXPIRED state), so the tokens they signed still
-// verify; Unpublish withdraws one.
+// Public returns the public half of the signing key, whatever its type:
+// *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey.
+func (i *Issuer) Public() crypto.PublicKey {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.keys[len(i.keys)-1].priv.Public()
+}
+
+// Algorithm returns the algorithm of the signing key.
+func (i *Issuer) Algorithm() string {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.keys[len(i.keys)-1].alg
+}
+
+// RotateKey makes a new signing key of the signing key's algorithm and
+// returns its kid. The previous keys stay published (Okta's EXPIRED state),
+// so the tokens they signed still verify; Unpublish withdraws one.
 func (i *Issuer) RotateKey() string {
-	k := i.newKey()
+	return i.RotateKeyTo(i.Algorithm())
+}
+
+// RotateKeyTo is RotateKey with a key of another algorithm ("RS256",
+// "ES256" or "EdDSA"), as a server whose signing algorithm changed rotates.
+func (i *Issuer) RotateKeyTo(alg string) string {
+	k := i.newKey(alg)
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	i.keys = append(i.keys, k)
@@ -217,8 +263,8 @@ func (i *Issuer) DiscoveryFetches() int { return int(i.discoveryFetches.Load()) 
 // served, authenticated or not.
 func (i *Issuer) IntrospectionRequests() int { return int(i.introspections.Load()) }
 
-// Sign signs claims, as given, with the signing key: header alg RS256, typ
-// JWT, kid of the key.
+// Sign signs claims, as given, with the signing key: header alg of the key
+// (RS256 by default), typ JWT, kid of the key.
 func (i *Issuer) Sign(claims map[string]any) string {
 	i.mu.Lock()
 	k := i.keys[len(i.keys)-1]
@@ -352,7 +398,15 @@ func (i *Issuer) serveDiscovery(oidc bool) http.HandlerFunc {
 		}
 		if oidc {
 			doc["subject_types_supported"] = []string{"public"}
-			doc["id_token_signing_alg_values_supported"] = []string{"RS256"}
+			var algs []string
+			i.mu.Lock()
+			for _, k := range i.keys {
+				if !slices.Contains(algs, k.alg) {
+					algs = append(algs, k.alg)
+				}
+			}
+			i.mu.Unlock()
+			doc["id_token_signing_alg_values_supported"] = algs
 		}
 		writeJSON(w, http.StatusOK, doc)
 	}
@@ -363,7 +417,7 @@ func (i *Issuer) serveKeys(w http.ResponseWriter, _ *http.Request) {
 	i.mu.Lock()
 	set := jose.JSONWebKeySet{}
 	for _, k := range i.keys {
-		set.Keys = append(set.Keys, jose.JSONWebKey{Key: &k.priv.PublicKey, KeyID: k.kid, Algorithm: "RS256", Use: "sig"})
+		set.Keys = append(set.Keys, jose.JSONWebKey{Key: k.priv.Public(), KeyID: k.kid, Algorithm: k.alg, Use: "sig"})
 	}
 	i.mu.Unlock()
 	if i.maxAge >= 0 {
@@ -442,16 +496,16 @@ func basicCredentials(r *http.Request) (id, secret string, ok bool) {
 // check reports whether token was signed by a published key, is unexpired
 // and not revoked, and returns its claims.
 func (i *Issuer) check(token string) (map[string]any, bool) {
-	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA})
 	if err != nil || len(jws.Signatures) != 1 {
 		return nil, false
 	}
-	kid := jws.Signatures[0].Header.KeyID
+	kid, alg := jws.Signatures[0].Header.KeyID, jws.Signatures[0].Header.Algorithm
 	i.mu.Lock()
-	var pub *rsa.PublicKey
+	var pub crypto.PublicKey
 	for _, k := range i.keys {
-		if k.kid == kid {
-			pub = &k.priv.PublicKey
+		if k.kid == kid && k.alg == alg {
+			pub = k.priv.Public()
 		}
 	}
 	revoked := i.revoked[token]

@@ -56,8 +56,9 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.KeyRotationMode != store.RotationAuto || a.KeyRotationInterval != 0 {
-		t.Errorf("auth server after migration: rotation %q every %v, want %q every 0", a.KeyRotationMode, a.KeyRotationInterval, store.RotationAuto)
+	if a.KeyRotationMode != store.RotationAuto || a.KeyRotationInterval != 0 || a.SigningAlg != store.AlgRS256 {
+		t.Errorf("auth server after migration: rotation %q every %v, signing alg %q; want %q every 0, %q",
+			a.KeyRotationMode, a.KeyRotationInterval, a.SigningAlg, store.RotationAuto, store.AlgRS256)
 	}
 	c, err := s.GetClient(ctx, "0oa1")
 	if err != nil {

@@ -8,13 +8,13 @@ import (
 )
 
 const authServerCols = `id, name, description, audience, status, key_rotation_mode, key_rotation_interval,
-	created_at, updated_at`
+	signing_alg, created_at, updated_at`
 
 func scanAuthServer(sc scanner) (store.AuthServer, error) {
 	var a store.AuthServer
 	var interval, created, updated int64
 	err := sc.Scan(&a.ID, &a.Name, &a.Description, &a.Audience, &a.Status, &a.KeyRotationMode, &interval,
-		&created, &updated)
+		&a.SigningAlg, &created, &updated)
 	if err != nil {
 		return store.AuthServer{}, err
 	}
@@ -30,9 +30,9 @@ func (s *Store) CreateAuthServer(ctx context.Context, a store.AuthServer) error 
 		return err
 	}
 	_, err := s.write.ExecContext(ctx,
-		`INSERT INTO auth_servers (`+authServerCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		`INSERT INTO auth_servers (`+authServerCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		a.ID, a.Name, a.Description, a.Audience, a.Status, a.KeyRotationMode, durationMillis(a.KeyRotationInterval),
-		millis(a.CreatedAt), millis(a.UpdatedAt))
+		a.SigningAlg, millis(a.CreatedAt), millis(a.UpdatedAt))
 	if err != nil {
 		return s.execErr(op, err)
 	}
@@ -76,10 +76,10 @@ func (s *Store) UpdateAuthServer(ctx context.Context, id string, fn func(store.A
 		a.ID = id
 		updated, err = scanAuthServer(tx.QueryRowContext(ctx,
 			`UPDATE auth_servers SET name = $2, description = $3, audience = $4, status = $5,
-				key_rotation_mode = $6, key_rotation_interval = $7, created_at = $8, updated_at = $9
+				key_rotation_mode = $6, key_rotation_interval = $7, signing_alg = $8, created_at = $9, updated_at = $10
 			WHERE id = $1 RETURNING `+authServerCols,
 			a.ID, a.Name, a.Description, a.Audience, a.Status, a.KeyRotationMode, durationMillis(a.KeyRotationInterval),
-			millis(a.CreatedAt), millis(a.UpdatedAt)))
+			a.SigningAlg, millis(a.CreatedAt), millis(a.UpdatedAt)))
 		if err != nil {
 			return s.execErr(op, err)
 		}

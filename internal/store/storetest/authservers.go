@@ -29,6 +29,7 @@ func fullAuthServer(id string) store.AuthServer {
 		// Not a whole number of seconds: durations keep milliseconds.
 		KeyRotationMode:     store.RotationAuto,
 		KeyRotationInterval: 90*24*time.Hour + 1500*time.Millisecond,
+		SigningAlg:          store.AlgES256,
 		CreatedAt:           t0,
 		UpdatedAt:           t0.Add(90 * time.Minute),
 	}
@@ -38,7 +39,8 @@ func testAuthServerRoundTrip(t *testing.T, s store.Store) {
 	recs := []store.AuthServer{
 		fullAuthServer("default"),
 		{ID: "aus1émoji🔑", Name: "Zoë’s server — 認可", Audience: "api://ünïcode", Status: store.StatusInactive},
-		{ID: store.OrgServerID, Name: "org", KeyRotationMode: store.RotationManual},
+		{ID: store.OrgServerID, Name: "org", KeyRotationMode: store.RotationManual, SigningAlg: store.AlgEdDSA},
+		{ID: "ausRS", Name: "rs", SigningAlg: store.AlgRS256},
 	}
 	for _, a := range recs {
 		must(t, "CreateAuthServer", s.CreateAuthServer(ctx(t), a))
@@ -100,6 +102,7 @@ func testAuthServerUpdate(t *testing.T, s store.Store) {
 		Status:              store.StatusInactive,
 		KeyRotationMode:     store.RotationManual,
 		KeyRotationInterval: 0,
+		SigningAlg:          store.AlgEdDSA,
 		CreatedAt:           time.Time{},
 		UpdatedAt:           t0.Add(time.Hour),
 	}

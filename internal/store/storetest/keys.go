@@ -19,6 +19,7 @@ var keyTests = []test{
 	{"UpdateConflictAbortsAll", testKeyUpdateConflict},
 	{"UpdateCannotMoveKey", testKeyUpdateMove},
 	{"DeleteKey", testKeyDelete},
+	{"KeysKeepTheirAlg", testKeyAlgs},
 }
 
 // newKey returns a key of authorization server as created at created.
@@ -215,4 +216,24 @@ func testKeyDelete(t *testing.T, s store.Store) {
 	// The kid is free again.
 	createKeys(t, s, expired)
 	sameList(t, "ListKeys after re-creating the kid", listKeys(t, s, "default"), []store.SigningKey{active, expired})
+}
+
+// testKeyAlgs: a server changing algorithm holds keys of several; each key
+// keeps its own through a rotation that changes their states.
+func testKeyAlgs(t *testing.T, s store.Store) {
+	rs := newKey("kid-rs", "default", store.KeyActive, t0)
+	es := newKey("kid-es", "default", store.KeyNext, t0.Add(time.Hour))
+	es.Alg, es.PublicJWK = store.AlgES256, []byte(`{"kty":"EC","crv":"P-256","kid":"kid-es","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}`)
+	createKeys(t, s, rs, es)
+	now := t0.Add(48 * time.Hour)
+	ed := newKey("kid-ed", "default", store.KeyNext, now)
+	ed.Alg, ed.PublicJWK = store.AlgEdDSA, []byte(`{"kty":"OKP","crv":"Ed25519","kid":"kid-ed","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}`)
+	wantRS, wantES := rs, es
+	wantRS.Status, wantRS.ExpiredAt = store.KeyExpired, now
+	wantES.Status, wantES.ActivatedAt = store.KeyActive, now
+	_, err := s.UpdateKeys(ctx(t), "default", func([]store.SigningKey) ([]store.SigningKey, error) {
+		return []store.SigningKey{wantRS, wantES, ed}, nil
+	})
+	must(t, "UpdateKeys", err)
+	sameList(t, "ListKeys", listKeys(t, s, "default"), []store.SigningKey{ed, wantES, wantRS})
 }
