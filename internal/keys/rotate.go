@@ -71,6 +71,7 @@ func (m *Manager) ensure(ctx context.Context, authServerID string, ks []store.Si
 			return nil, err
 		}
 	}
+	added := false
 	out, err := m.store.UpdateKeys(ctx, authServerID, func(ks []store.SigningKey) ([]store.SigningKey, error) {
 		active, next := roles(ks)
 		var add []store.SigningKey
@@ -80,12 +81,16 @@ func (m *Manager) ensure(ctx context.Context, authServerID string, ks []store.Si
 		if next == nil && freshNext.ID != "" {
 			add = append(add, freshNext)
 		}
+		added = len(add) > 0 // the store may run the closure more than once
 		return add, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("keys: ensure keys of %s: %w", authServerID, err)
 	}
 	m.noteActive(authServerID, out)
+	if added {
+		m.notify(ctx, authServerID)
+	}
 	return out, nil
 }
 
@@ -234,6 +239,9 @@ func (m *Manager) rotate(ctx context.Context, authServerID string, noNext bool, 
 		return Rotation{}, fmt.Errorf("keys: rotate keys of %s: %w", authServerID, err)
 	}
 	m.noteActive(authServerID, ks)
+	if r.Rotated {
+		m.notify(ctx, authServerID)
+	}
 	c := current(ks)
 	r.Active, r.Next = c.Active, c.Next
 	return r, nil
@@ -253,6 +261,11 @@ func (m *Manager) Prune(ctx context.Context, authServerID string, window time.Du
 	}
 	now := m.now()
 	var deleted []string
+	defer func() {
+		if len(deleted) > 0 {
+			m.notify(ctx, authServerID)
+		}
+	}()
 	for _, k := range ks {
 		// EXPIRED is a final state, so a key read as EXPIRED is still
 		// EXPIRED when it is deleted: no transaction is needed.
