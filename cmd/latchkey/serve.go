@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -192,6 +193,10 @@ func prepareServeStore(cfg config.Config, dev bool) error {
 func runServe(cmd *cobra.Command, cfg config.Config, dev, noMigrate bool) (err error) {
 	ctx := cmd.Context()
 	logger := newLogger(cmd.ErrOrStderr(), cfg)
+	if procs, set := app.ServingProcs(cfg, os.Getenv); set {
+		runtime.GOMAXPROCS(procs)
+		logger.Debug("GOMAXPROCS set above the hashing pool's workers", "gomaxprocs", procs)
+	}
 	a, err := app.Open(ctx, cfg, app.Options{Logger: logger, NoMigrate: noMigrate})
 	if err != nil {
 		return err

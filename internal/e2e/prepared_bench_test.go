@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -148,8 +150,13 @@ func BenchmarkDiscoveryHTTP(b *testing.B) {
 // ones before it were answered (at most 2,000 in flight). The pool bounds
 // the hashes at once; the JWKS never waits behind it. It reports the
 // hashing capacity measured first (hash/s), the spray's rate and how many
-// it refused with 503, and the JWKS latency percentiles.
+// it refused with 503, and the JWKS latency percentiles. GOMAXPROCS is
+// what serve sets (app.ServingProcs: one P more than the pool's workers)
+// unless the environment sets it; GOMAXPROCS=2 shows the runtime's default.
 func BenchmarkJWKSDuringSpray(b *testing.B) {
+	if procs, set := app.ServingProcs(config.Default(), os.Getenv); set {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+	}
 	e := newEnvConfig(b, func(c *config.Config) {
 		c.Password.MemoryKiB, c.Password.Iterations = 19*1024, 2
 		// Many users from one source: the spray is made to reach the
