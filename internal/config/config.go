@@ -28,12 +28,6 @@ import (
 type Config struct {
 	// Addr is the listen address.
 	Addr string `yaml:"addr"`
-	// PprofAddr, when set, serves net/http/pprof's profiles at
-	// /debug/pprof/ on a listener of its own at this address, which must
-	// be a loopback one (127.0.0.0/8, ::1 or localhost): profiles show the
-	// process's memory and internals. Empty (the default) serves them
-	// nowhere. serve --pprof-addr sets it.
-	PprofAddr string `yaml:"pprof_addr"`
 	// BaseURL is the public URL issuers are built from: {base}/oauth2/{id}.
 	BaseURL string `yaml:"base_url"`
 	// DB is the store: a SQLite file path (or file: URI), or a PostgreSQL
@@ -71,6 +65,12 @@ type Config struct {
 	ManagementAPI ManagementAPI `yaml:"management_api"`
 	// Metrics configures the Prometheus metrics (docs/operations.md).
 	Metrics Metrics `yaml:"metrics"`
+	// PprofAddr, when set, serves net/http/pprof's profiles at
+	// /debug/pprof/ on a listener of its own at this address, which must
+	// be a loopback one (127.0.0.0/8, ::1 or localhost): profiles show the
+	// process's memory and internals. Empty (the default) serves them
+	// nowhere. serve --pprof-addr sets it.
+	PprofAddr string `yaml:"pprof_addr"`
 }
 
 // Metrics configures the Prometheus exposition at /metrics.
