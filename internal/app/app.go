@@ -17,6 +17,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/config"
@@ -75,6 +76,9 @@ type App struct {
 	// unsubscribe stops the JWKS and discovery documents hearing of the
 	// cache's invalidations.
 	unsubscribe func()
+	// publishing counts the key changes being published to the other
+	// instances: Close waits for them before it closes the invalidator.
+	publishing *sync.WaitGroup
 }
 
 // docsRecheck is how long the prepared JWKS and discovery documents are
@@ -279,14 +283,22 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 	// that every other instance over the database drops its own; any
 	// change the cache hears of (authorization servers, scopes…) drops
 	// them too (docs, subscribed below).
+	// The publication (a round trip to PostgreSQL) runs on its own, so
+	// that the change returns at once; Close waits for it.
 	docs := &oidc.Handlers{}
+	publishing := &sync.WaitGroup{}
 	km := keys.NewManager(keys.Config{Store: st, Sealer: sealer, Now: now,
 		Changed: func(ctx context.Context, _ string) {
 			docs.Invalidate()
-			if err := inv.Publish(context.WithoutCancel(ctx), oidc.InvalidationKind); err != nil {
-				logger.Warn("signing keys changed; other instances serve the new JWKS within cache.ttl",
-					"ttl", cfg.Cache.TTL.Duration, "err", err)
-			}
+			ctx = context.WithoutCancel(ctx)
+			publishing.Go(func() {
+				ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+				defer cancel()
+				if err := inv.Publish(ctx, oidc.InvalidationKind); err != nil {
+					logger.Warn("signing keys changed; other instances serve the new JWKS within cache.ttl",
+						"ttl", cfg.Cache.TTL.Duration, "err", err)
+				}
+			})
 		}})
 	pwPolicy := cfg.PasswordPolicy
 	pol := &policy.Engine{Store: st, BaseURL: cfg.BaseURL,
@@ -346,6 +358,7 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 	}
 	return &App{
 		unsubscribe: inv.Subscribe(func(string) { oi.Invalidate() }),
+		publishing:  publishing,
 		Config:      cfg, Logger: logger, Store: st, Hasher: hasher, Keys: km, Policy: pol, Now: now,
 		Metrics:    m,
 		Provision:  prov,
@@ -409,6 +422,9 @@ func (a *App) Close() error {
 	}
 	if a.unsubscribe != nil {
 		a.unsubscribe()
+	}
+	if a.publishing != nil {
+		a.publishing.Wait()
 	}
 	err = errors.Join(err, a.Store.Close())
 	if a.invalidator != nil {
