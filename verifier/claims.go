@@ -92,14 +92,38 @@ func (c *Claims) MarshalJSON() ([]byte, error) {
 // parseClaims decodes a JWT claims set. Wrong types are errors; missing
 // claims are left zero (Verify decides which ones are required).
 func parseClaims(payload []byte) (*Claims, error) {
+	if c, err, plain := parsePlainClaims(payload); plain {
+		return c, err
+	}
 	raw, err := decodeObject(payload)
 	if err != nil {
 		return nil, err
 	}
+	c, err := claimsFrom(func(name string) (any, bool) {
+		v, ok := raw[name]
+		return v, ok
+	})
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range raw {
+		if !knownClaims[k] {
+			if c.Extra == nil {
+				c.Extra = make(map[string]any)
+			}
+			c.Extra[k] = v
+		}
+	}
+	return c, nil
+}
+
+// claimsFrom fills the registered claims from the decoded claim values
+// get returns (as encoding/json decodes them, numbers as json.Number).
+func claimsFrom(get func(name string) (any, bool)) (*Claims, error) {
 	c := &Claims{}
 	var errs []string
 	str := func(name string, dst *string) {
-		if v, ok := raw[name]; ok {
+		if v, ok := get(name); ok {
 			s, ok := v.(string)
 			if !ok {
 				errs = append(errs, name+" is not a string")
@@ -108,7 +132,7 @@ func parseClaims(payload []byte) (*Claims, error) {
 		}
 	}
 	date := func(name string, dst *time.Time) {
-		if v, ok := raw[name]; ok {
+		if v, ok := get(name); ok {
 			t, err := numericDate(v)
 			if err != nil {
 				errs = append(errs, name+" "+err.Error())
@@ -125,7 +149,7 @@ func parseClaims(payload []byte) (*Claims, error) {
 	date("exp", &c.ExpiresAt)
 	date("nbf", &c.NotBefore)
 	date("auth_time", &c.AuthTime)
-	if v, ok := raw["ver"]; ok {
+	if v, ok := get("ver"); ok {
 		n, isNum := v.(json.Number)
 		i, err := n.Int64()
 		if !isNum || err != nil || i < math.MinInt32 || i > math.MaxInt32 {
@@ -133,34 +157,29 @@ func parseClaims(payload []byte) (*Claims, error) {
 		}
 		c.Ver = int(i)
 	}
-	if v, ok := raw["aud"]; ok {
+	if v, ok := get("aud"); ok {
 		aud, err := stringOrStrings(v)
 		if err != nil {
 			errs = append(errs, "aud "+err.Error())
 		}
 		c.Audience = aud
 	}
-	if s, ok := raw["scp"].(string); ok {
+	scp, hasScp := get("scp")
+	if s, ok := scp.(string); ok {
 		c.Scopes = strings.Fields(s)
-	} else if v, ok := raw["scp"]; ok {
-		scp, err := stringOrStrings(v)
+	} else if hasScp {
+		scopes, err := stringOrStrings(scp)
 		if err != nil {
 			errs = append(errs, "scp "+err.Error())
 		}
-		c.Scopes = scp
-	} else if s, ok := raw["scope"].(string); ok {
-		c.Scopes = strings.Fields(s)
+		c.Scopes = scopes
+	} else if v, _ := get("scope"); v != nil {
+		if s, ok := v.(string); ok {
+			c.Scopes = strings.Fields(s)
+		}
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "; "))
-	}
-	for k, v := range raw {
-		if !knownClaims[k] {
-			if c.Extra == nil {
-				c.Extra = make(map[string]any)
-			}
-			c.Extra[k] = v
-		}
 	}
 	return c, nil
 }

@@ -214,8 +214,8 @@ func (v *Verifier) Prefetch(ctx context.Context) error {
 	return nil
 }
 
-// header is the part of the JOSE header Verify checks itself, before
-// go-jose parses the token again with the algorithm allowlist.
+// header is the part of the JOSE header verifyGeneral checks itself,
+// before go-jose parses the token again with the algorithm allowlist.
 type header struct {
 	Alg string
 	Kid string
@@ -232,6 +232,35 @@ type header struct {
 //
 // Every rejection is a *ValidationError wrapping one of the Err… sentinels.
 func (v *Verifier) Verify(ctx context.Context, rawToken string) (*Claims, error) {
+	if err := checkCompactForm(rawToken); err != nil {
+		return nil, err
+	}
+	tok, plain := parseCompact(rawToken)
+	if !plain {
+		return v.verifyGeneral(ctx, rawToken)
+	}
+	// The header means what parseHeader would read: the same checks, the
+	// same answers.
+	if !slices.Contains(v.algs, jose.SignatureAlgorithm(tok.alg)) {
+		return nil, reject(CheckAlgorithm, ErrAlgorithm, fmt.Sprintf("alg %q", tok.alg))
+	}
+	if tok.kid == "" {
+		return nil, reject(CheckKeyID, ErrMalformed, `no "kid" in the header`)
+	}
+	claims, err := parseClaims(tok.payload)
+	if err != nil {
+		return nil, &ValidationError{Check: CheckFormat, Err: ErrMalformed, Detail: "claims", Cause: err}
+	}
+	return v.verifyParsed(ctx, rawToken, tok.alg, tok.kid, claims, func(key any) error {
+		return verifySignature(key, jose.SignatureAlgorithm(tok.alg), tok.signingInput, tok.signature)
+	})
+}
+
+// verifyGeneral is Verify for tokens parseCompact leaves alone (unusual
+// headers, non-canonical base64): the header is read with encoding/json,
+// then go-jose parses the token again with the algorithm allowlist and
+// checks the signature.
+func (v *Verifier) verifyGeneral(ctx context.Context, rawToken string) (*Claims, error) {
 	hdr, err := v.parseHeader(rawToken)
 	if err != nil {
 		return nil, err
@@ -248,21 +277,32 @@ func (v *Verifier) Verify(ctx context.Context, rawToken string) (*Claims, error)
 	if err != nil {
 		return nil, &ValidationError{Check: CheckFormat, Err: ErrMalformed, Detail: "claims", Cause: err}
 	}
+	return v.verifyParsed(ctx, rawToken, hdr.Alg, hdr.Kid, claims, func(key any) error {
+		_, err := jws.Verify(key)
+		return err
+	})
+}
+
+// verifyParsed runs the checks after parsing: the key named by kid (the
+// claim checks first when it must be fetched), its "alg" against the
+// header's, the signature (verify), the claims, then introspection.
+func (v *Verifier) verifyParsed(ctx context.Context, rawToken, alg, kid string, claims *Claims, verify func(key any) error) (*Claims, error) {
 	now := v.now()
-	key, cached := v.keys.cached(hdr.Kid)
+	key, cached := v.keys.cached(kid)
 	if !cached {
 		if err := v.checkClaims(claims, now); err != nil {
 			return nil, err
 		}
-		if key, err = v.keys.key(ctx, hdr.Kid); err != nil {
+		var err error
+		if key, err = v.keys.key(ctx, kid); err != nil {
 			return nil, err
 		}
 	}
-	if key.alg != "" && key.alg != hdr.Alg {
-		return nil, reject(CheckAlgorithm, ErrAlgorithm, fmt.Sprintf("token alg %q, key %q is for %q", hdr.Alg, hdr.Kid, key.alg))
+	if key.alg != "" && key.alg != alg {
+		return nil, reject(CheckAlgorithm, ErrAlgorithm, fmt.Sprintf("token alg %q, key %q is for %q", alg, kid, key.alg))
 	}
-	if _, err := jws.Verify(key.key); err != nil {
-		return nil, &ValidationError{Check: CheckSignature, Err: ErrSignature, Detail: fmt.Sprintf("kid %q", hdr.Kid)}
+	if err := verify(key.key); err != nil {
+		return nil, &ValidationError{Check: CheckSignature, Err: ErrSignature, Detail: fmt.Sprintf("kid %q", kid)}
 	}
 	if cached {
 		if err := v.checkClaims(claims, now); err != nil {
@@ -277,14 +317,23 @@ func (v *Verifier) Verify(ctx context.Context, rawToken string) (*Claims, error)
 	return claims, nil
 }
 
+// checkCompactForm is the first check of every token: its size and three
+// dot-separated parts.
+func checkCompactForm(raw string) error {
+	if len(raw) > MaxTokenSize {
+		return reject(CheckFormat, ErrMalformed, fmt.Sprintf("longer than %d bytes", MaxTokenSize))
+	}
+	if strings.Count(raw, ".") != 2 {
+		return reject(CheckFormat, ErrMalformed, "not a compact JWS (three dot-separated parts)")
+	}
+	return nil
+}
+
 // parseHeader checks the compact form and the header fields Verify relies
 // on, with precise errors, before any signature work.
 func (v *Verifier) parseHeader(raw string) (*header, error) {
-	if len(raw) > MaxTokenSize {
-		return nil, reject(CheckFormat, ErrMalformed, fmt.Sprintf("longer than %d bytes", MaxTokenSize))
-	}
-	if strings.Count(raw, ".") != 2 {
-		return nil, reject(CheckFormat, ErrMalformed, "not a compact JWS (three dot-separated parts)")
+	if err := checkCompactForm(raw); err != nil {
+		return nil, err
 	}
 	encoded, _, _ := strings.Cut(raw, ".")
 	decoded, err := base64.RawURLEncoding.DecodeString(encoded)

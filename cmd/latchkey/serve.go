@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -28,6 +29,7 @@ func newServeCmd(g *globals) *cobra.Command {
 		addr, baseURL, masterKeyFile string
 		logLevel, logFormat          string
 		tlsCert, tlsKey              string
+		pprofAddr                    string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -84,7 +86,12 @@ false turns them off. The log has a start line (version, commit, store,
 base URL, listen addresses), one line per request (route, status,
 duration_ms, and for a refusal the error code and the reason) and a line at
 shutdown (reason, shutdown_ms). docs/operations.md lists the metrics and
-the log fields.`,
+the log fields.
+
+With --pprof-addr (config pprof_addr) the profiles of Go's net/http/pprof
+are served at /debug/pprof/ on a listener of their own, never on the main
+one. Only a loopback address is accepted (127.0.0.0/8, ::1, localhost):
+profiles show the process's memory and internals.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.load()
@@ -113,6 +120,9 @@ the log fields.`,
 			if f.Changed("tls-key") {
 				cfg.TLS.KeyFile = tlsKey
 			}
+			if f.Changed("pprof-addr") {
+				cfg.PprofAddr = pprofAddr
+			}
 			if dev && g.db == "" && g.getenv("LATCHKEY_DB") == "" && cfg.DB == config.Default().DB {
 				cfg.DB = devDB
 			}
@@ -138,6 +148,7 @@ the log fields.`,
 	f.StringVar(&logFormat, "log-format", "", "text or json (default text; LATCHKEY_LOG_FORMAT)")
 	f.StringVar(&tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (and chain) file; needs --tls-key; reloaded on SIGHUP (LATCHKEY_TLS_CERT_FILE)")
 	f.StringVar(&tlsKey, "tls-key", "", "PEM private key file of --tls-cert; reloaded on SIGHUP (LATCHKEY_TLS_KEY_FILE)")
+	f.StringVar(&pprofAddr, "pprof-addr", "", "serve net/http/pprof's profiles at /debug/pprof/ on this loopback address only, e.g. 127.0.0.1:6060 (default off; config pprof_addr)")
 	return cmd
 }
 
@@ -182,6 +193,10 @@ func prepareServeStore(cfg config.Config, dev bool) error {
 func runServe(cmd *cobra.Command, cfg config.Config, dev, noMigrate bool) (err error) {
 	ctx := cmd.Context()
 	logger := newLogger(cmd.ErrOrStderr(), cfg)
+	if procs, set := app.ServingProcs(cfg, os.Getenv); set {
+		runtime.GOMAXPROCS(procs)
+		logger.Debug("GOMAXPROCS set above the hashing pool's workers", "gomaxprocs", procs)
+	}
 	a, err := app.Open(ctx, cfg, app.Options{Logger: logger, NoMigrate: noMigrate})
 	if err != nil {
 		return err
@@ -212,6 +227,10 @@ func runServe(cmd *cobra.Command, cfg config.Config, dev, noMigrate bool) (err e
 	}
 	metricsAddr, err := serveMetrics(ctx, a, ln, logger)
 	if err != nil {
+		ln.Close()
+		return err
+	}
+	if err := servePprof(ctx, a, logger); err != nil {
 		ln.Close()
 		return err
 	}
@@ -255,6 +274,25 @@ func serveMetrics(ctx context.Context, a *app.App, ln net.Listener, logger *slog
 		}
 	}()
 	return mln.Addr().String(), nil
+}
+
+// servePprof starts net/http/pprof on pprof_addr (a loopback address,
+// checked by config.Validate) when configured.
+func servePprof(ctx context.Context, a *app.App, logger *slog.Logger) error {
+	if a.Config.PprofAddr == "" {
+		return nil
+	}
+	pln, err := net.Listen("tcp", a.Config.PprofAddr)
+	if err != nil {
+		return fmt.Errorf("pprof_addr: %w", err)
+	}
+	logger.Info("pprof listening", "pprof_addr", pln.Addr().String())
+	go func() {
+		if err := a.ServePprof(ctx, pln, 5*time.Second); err != nil {
+			logger.Error("pprof listener", "err", err)
+		}
+	}()
+	return nil
 }
 
 func printDemo(w io.Writer, baseURL string, d app.Demo) {

@@ -40,13 +40,14 @@ func (l *lockedBuffer) String() string {
 }
 
 // startDev runs `latchkey serve --dev` until the returned stop is called and
-// returns what it printed once it has printed the demo credentials.
-func startDev(t *testing.T, db, addr string) (printed string, stop func()) {
+// returns what it printed once it has printed the demo credentials; extra
+// are further flags.
+func startDev(t *testing.T, db, addr string, extra ...string) (printed string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	root := newRootCmd(func(string) string { return "" })
 	out := &lockedBuffer{}
-	root.SetArgs([]string{"serve", "--dev", "--db", db, "--addr", addr})
+	root.SetArgs(append([]string{"serve", "--dev", "--db", db, "--addr", addr}, extra...))
 	root.SetOut(out)
 	root.SetErr(io.Discard)
 	done := make(chan error, 1)

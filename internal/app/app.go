@@ -17,6 +17,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/config"
@@ -72,6 +73,23 @@ type App struct {
 	// invalidator is the cache's invalidator when the app started it (a
 	// NotifyInvalidator over PostgreSQL): Close stops it.
 	invalidator io.Closer
+	// unsubscribe stops the JWKS and discovery documents hearing of the
+	// cache's invalidations.
+	unsubscribe func()
+	// publishing counts the key changes being published to the other
+	// instances: Close waits for them before it closes the invalidator.
+	publishing *sync.WaitGroup
+}
+
+// docsRecheck is how long the prepared JWKS and discovery documents are
+// served with no change heard of: the store cache's TTL, so that a change
+// no notification carries is seen within the same bound; one second when
+// the cache is off.
+func docsRecheck(ttl time.Duration) time.Duration {
+	if ttl <= 0 {
+		return time.Second
+	}
+	return ttl
 }
 
 func (a *App) now() time.Time {
@@ -140,9 +158,6 @@ func Migrate(ctx context.Context, dsn string) ([]int64, error) {
 // the TTL bounds how long a change stays unseen in real time, not in the
 // tokens' time.
 func cachedStore(inner store.Store, cfg config.Cache, inv cache.Invalidator, logger *slog.Logger) store.Store {
-	if inv == nil {
-		inv = cache.NewLocal()
-	}
 	return cache.New(inner, cache.Config{TTL: cfg.TTL.Duration, Invalidator: inv, Now: time.Now, Logger: logger})
 }
 
@@ -202,15 +217,22 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		inner.Close()
 		return nil, err
 	}
+	if inv == nil {
+		inv = cache.NewLocal()
+	}
 	st := cachedStore(inner, cfg.Cache, inv, logger)
+	var a *App
 	fail := func(err error) (*App, error) {
+		if a != nil && a.unsubscribe != nil {
+			a.unsubscribe()
+		}
 		st.Close()
 		if owned != nil {
 			owned.Close()
 		}
 		return nil, err
 	}
-	a, err := build(cfg, st, mk, logger, now, m)
+	a, err = build(cfg, st, mk, logger, now, m, inv)
 	if err != nil {
 		return fail(err)
 	}
@@ -223,7 +245,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 
 // invalidator is the cache's invalidator: given's if not nil; else over
 // PostgreSQL a NotifyInvalidator, which the caller owns (closes), started
-// for the app's lifetime rather than ctx's; else nil (cachedStore makes a
+// for the app's lifetime rather than ctx's; else nil (Open makes a
 // Local).
 func invalidator(ctx context.Context, dsn string, given cache.Invalidator, logger *slog.Logger) (cache.Invalidator, io.Closer, error) {
 	if given != nil || !IsPostgres(dsn) {
@@ -236,7 +258,7 @@ func invalidator(ctx context.Context, dsn string, given cache.Invalidator, logge
 	return n, n, nil
 }
 
-func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Logger, now func() time.Time, m *metrics.Metrics) (*App, error) {
+func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Logger, now func() time.Time, m *metrics.Metrics, inv cache.Invalidator) (*App, error) {
 	sealer, err := keys.NewSealer(masterKey)
 	if err != nil {
 		return nil, err
@@ -256,7 +278,28 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	km := keys.NewManager(keys.Config{Store: st, Sealer: sealer, Now: now})
+	// The JWKS and discovery documents are encoded once per change: a
+	// change of keys made here drops them at once and is published, so
+	// that every other instance over the database drops its own; any
+	// change the cache hears of (authorization servers, scopes…) drops
+	// them too (docs, subscribed below).
+	// The publication (a round trip to PostgreSQL) runs on its own, so
+	// that the change returns at once; Close waits for it.
+	docs := &oidc.Handlers{}
+	publishing := &sync.WaitGroup{}
+	km := keys.NewManager(keys.Config{Store: st, Sealer: sealer, Now: now,
+		Changed: func(ctx context.Context, _ string) {
+			docs.Invalidate()
+			ctx = context.WithoutCancel(ctx)
+			publishing.Go(func() {
+				ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+				defer cancel()
+				if err := inv.Publish(ctx, oidc.InvalidationKind); err != nil {
+					logger.Warn("signing keys changed; other instances serve the new JWKS within cache.ttl",
+						"ttl", cfg.Cache.TTL.Duration, "err", err)
+				}
+			})
+		}})
 	pwPolicy := cfg.PasswordPolicy
 	pol := &policy.Engine{Store: st, BaseURL: cfg.BaseURL,
 		Lifetimes: policy.Lifetimes{Access: cfg.Tokens.AccessTokenLifetime.Duration, ID: cfg.Tokens.IDTokenLifetime.Duration}}
@@ -276,7 +319,9 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 		return nil, err
 	}
 	oa.Guard = g
-	oi := &oidc.Handlers{Policy: pol, Keys: km, Logger: logger, JWKSMaxAge: cfg.Tokens.JWKSMaxAge.Duration}
+	oi := docs
+	oi.Policy, oi.Keys, oi.Logger, oi.JWKSMaxAge = pol, km, logger, cfg.Tokens.JWKSMaxAge.Duration
+	oi.Recheck = docsRecheck(cfg.Cache.TTL.Duration)
 	check, err := keyCheckValue(masterKey)
 	if err != nil {
 		return nil, err
@@ -314,7 +359,9 @@ func build(cfg config.Config, st store.Store, masterKey []byte, logger *slog.Log
 		m.AuditEvents(rec.Dropped, rec.Failed)
 	}
 	return &App{
-		Config: cfg, Logger: logger, Store: st, Hasher: hasher, Keys: km, Policy: pol, Now: now,
+		unsubscribe: inv.Subscribe(func(string) { oi.Invalidate() }),
+		publishing:  publishing,
+		Config:      cfg, Logger: logger, Store: st, Hasher: hasher, Keys: km, Policy: pol, Now: now,
 		Metrics:    m,
 		Provision:  prov,
 		OAuth:      oa,
@@ -374,6 +421,12 @@ func (a *App) Close() error {
 	err := a.Events.Close(ctx)
 	if err != nil {
 		err = fmt.Errorf("app: write the last audit events: %w", err)
+	}
+	if a.unsubscribe != nil {
+		a.unsubscribe()
+	}
+	if a.publishing != nil {
+		a.publishing.Wait()
 	}
 	err = errors.Join(err, a.Store.Close())
 	if a.invalidator != nil {

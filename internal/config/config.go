@@ -65,6 +65,12 @@ type Config struct {
 	ManagementAPI ManagementAPI `yaml:"management_api"`
 	// Metrics configures the Prometheus metrics (docs/operations.md).
 	Metrics Metrics `yaml:"metrics"`
+	// PprofAddr, when set, serves net/http/pprof's profiles at
+	// /debug/pprof/ on a listener of its own at this address, which must
+	// be a loopback one (127.0.0.0/8, ::1 or localhost): profiles show the
+	// process's memory and internals. Empty (the default) serves them
+	// nowhere. serve --pprof-addr sets it.
+	PprofAddr string `yaml:"pprof_addr"`
 }
 
 // Metrics configures the Prometheus exposition at /metrics.
@@ -408,6 +414,13 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("metrics.addr %q is addr: leave metrics.addr empty to serve /metrics on the main listener", a))
 		}
 	}
+	if c.PprofAddr != "" {
+		if err := CheckPprofAddr(c.PprofAddr); err != nil {
+			errs = append(errs, err)
+		} else if c.PprofAddr == c.Addr || c.PprofAddr == c.Metrics.Addr {
+			errs = append(errs, fmt.Errorf("pprof_addr %q is the address of another listener: give the profiles one of their own", c.PprofAddr))
+		}
+	}
 	errs = append(errs, c.LoginProtection.validate()...)
 	if err := c.PasswordPolicy.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("password_policy: %w", err))
@@ -499,4 +512,23 @@ func (lp LoginProtection) validate() []error {
 		}
 	}
 	return errs
+}
+
+// CheckPprofAddr accepts a host:port whose host is a loopback address
+// (127.0.0.0/8 or ::1) or "localhost", and refuses any other: the
+// profiles of net/http/pprof show the process's memory and internals, so
+// they are never served where another machine could reach them.
+func CheckPprofAddr(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("pprof_addr %q: want host:port, e.g. 127.0.0.1:6060", addr)
+	}
+	if strings.EqualFold(host, "localhost") {
+		return nil
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Unmap().IsLoopback() && ip.Zone() == "" {
+		return nil
+	}
+	return fmt.Errorf("pprof_addr %q: profiles are served on a loopback address only (127.0.0.1, ::1 or localhost), never on %q: "+
+		"they show the process's memory and internals; reach them from elsewhere through an SSH tunnel", addr, host)
 }

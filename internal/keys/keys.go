@@ -51,6 +51,7 @@ type Manager struct {
 	// store is read again, so that a rotation made by another instance is
 	// seen within that time.
 	recheck time.Duration
+	changed func(ctx context.Context, authServerID string)
 
 	mu      sync.RWMutex
 	signers map[string]*Signer // by kid
@@ -74,11 +75,17 @@ type Config struct {
 	Now    func() time.Time // time.Now when nil
 	// Recheck defaults to 30 seconds.
 	Recheck time.Duration
+	// Changed, when set, is called after this Manager changed the keys of
+	// an authorization server in the store (keys made, rotated or pruned),
+	// so that whatever serves them (the prepared JWKS of package oidc, on
+	// this instance and others) drops its copy. It must return quickly.
+	Changed func(ctx context.Context, authServerID string)
 }
 
 // NewManager returns a Manager.
 func NewManager(cfg Config) *Manager {
 	m := &Manager{store: cfg.Store, sealer: cfg.Sealer, now: cfg.Now, recheck: cfg.Recheck,
+		changed: cfg.Changed,
 		signers: map[string]*Signer{}, active: map[string]activeEntry{}, gen: map[string]uint64{}}
 	if m.now == nil {
 		m.now = time.Now
@@ -219,6 +226,12 @@ func (m *Manager) ActiveSigner(ctx context.Context, authServerID string) (*Signe
 		m.active[authServerID] = activeEntry{kid: active.ID, loaded: now}
 	}
 	m.mu.Unlock()
+	if ok && e.kid != active.ID {
+		// Another process rotated (the CLI over a SQLite file, heard of
+		// by no notification): this instance is about to sign with a key
+		// its published JWKS may not hold yet.
+		m.notify(ctx, authServerID)
+	}
 	return s, nil
 }
 
@@ -234,6 +247,13 @@ func (m *Manager) noteActive(authServerID string, ks []store.SigningKey) {
 		return
 	}
 	m.active[authServerID] = activeEntry{kid: active.ID, loaded: m.now()}
+}
+
+// notify calls Config.Changed, if set, after a change of the server's keys.
+func (m *Manager) notify(ctx context.Context, authServerID string) {
+	if m.changed != nil {
+		m.changed(ctx, authServerID)
+	}
 }
 
 // roles returns the ACTIVE and the NEXT key of ks (nil when missing). ks is

@@ -78,6 +78,7 @@ func (m *Manager) ensure(ctx context.Context, authServerID, alg string, ks []sto
 			return nil, err
 		}
 	}
+	added := false
 	out, err := m.store.UpdateKeys(ctx, authServerID, func(ks []store.SigningKey) ([]store.SigningKey, error) {
 		active, next := roles(ks)
 		var add []store.SigningKey
@@ -87,12 +88,16 @@ func (m *Manager) ensure(ctx context.Context, authServerID, alg string, ks []sto
 		if next == nil && freshNext.ID != "" {
 			add = append(add, freshNext)
 		}
+		added = len(add) > 0 // the store may run the closure more than once
 		return add, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("keys: ensure keys of %s: %w", authServerID, err)
 	}
 	m.noteActive(authServerID, out)
+	if added {
+		m.notify(ctx, authServerID)
+	}
 	return out, nil
 }
 
@@ -254,6 +259,9 @@ func (m *Manager) rotate(ctx context.Context, authServerID, alg string, noNext b
 		return Rotation{}, fmt.Errorf("keys: rotate keys of %s: %w", authServerID, err)
 	}
 	m.noteActive(authServerID, ks)
+	if r.Rotated {
+		m.notify(ctx, authServerID)
+	}
 	c := current(ks)
 	r.Active, r.Next = c.Active, c.Next
 	return r, nil
@@ -312,6 +320,7 @@ func (m *Manager) replaceNext(ctx context.Context, authServerID, alg string) ([]
 		return nil, fmt.Errorf("keys: replace the NEXT key of %s: %w", authServerID, err)
 	}
 	m.noteActive(authServerID, ks)
+	m.notify(ctx, authServerID) // the JWKS and discovery (its algorithms) are rebuilt
 	return ks, nil
 }
 
@@ -329,6 +338,11 @@ func (m *Manager) Prune(ctx context.Context, authServerID string, window time.Du
 	}
 	now := m.now()
 	var deleted []string
+	defer func() {
+		if len(deleted) > 0 {
+			m.notify(ctx, authServerID)
+		}
+	}()
 	for _, k := range ks {
 		// EXPIRED is a final state, so a key read as EXPIRED is still
 		// EXPIRED when it is deleted: no transaction is needed.

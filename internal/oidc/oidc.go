@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/apierr"
@@ -15,7 +14,9 @@ import (
 	"github.com/latchkey/latchkey/internal/policy"
 )
 
-// Handlers serves discovery and keys.
+// Handlers serves discovery and keys. Each document is encoded once per
+// change and served from those bytes (prepared.go). Its exported fields
+// are set before first use.
 type Handlers struct {
 	Policy *policy.Engine
 	Keys   *keys.Manager
@@ -23,6 +24,12 @@ type Handlers struct {
 	// JWKSMaxAge is the max-age of the JWKS response (default 1 hour, less
 	// than the two weeks a NEXT key is published ahead, so caches see it).
 	JWKSMaxAge time.Duration
+	// Recheck is how long the JWKS and discovery documents, encoded once,
+	// are served before they are read from the store again when no change
+	// was heard of (Invalidate); DefaultRecheck when 0.
+	Recheck time.Duration
+
+	docs preparedDocs
 }
 
 // claimsSupported are the claims Latchkey's tokens can carry.
@@ -101,50 +108,40 @@ func (h *Handlers) metadata(ctx context.Context, srv policy.Server, oidcDoc bool
 	return m, nil
 }
 
+// discoveryCacheControl is what discovery documents have always carried.
+const discoveryCacheControl = "max-age=86400, must-revalidate"
+
 // OpenIDConfiguration serves GET {issuer}/.well-known/openid-configuration.
 func (h *Handlers) OpenIDConfiguration(w http.ResponseWriter, r *http.Request) {
-	h.serveMetadata(w, r, true)
+	h.serveDoc(w, r, docOpenID)
 }
 
 // OAuthMetadata serves GET {issuer}/.well-known/oauth-authorization-server
 // and RFC 8414's {base}/.well-known/oauth-authorization-server/oauth2/{id}.
 func (h *Handlers) OAuthMetadata(w http.ResponseWriter, r *http.Request) {
-	h.serveMetadata(w, r, false)
-}
-
-func (h *Handlers) serveMetadata(w http.ResponseWriter, r *http.Request, oidcDoc bool) {
-	srv, ok := oauth.ResolveServer(w, r, h.Policy, h.Logger)
-	if !ok {
-		return
-	}
-	m, err := h.metadata(r.Context(), srv, oidcDoc)
-	if err != nil {
-		h.Logger.ErrorContext(r.Context(), "discovery", "err", err)
-		apierr.Write(w, http.StatusInternalServerError, "E0000009", "Internal Server Error")
-		return
-	}
-	w.Header().Set("Cache-Control", "max-age=86400, must-revalidate")
-	writeJSON(w, m)
+	h.serveDoc(w, r, docOAuth)
 }
 
 // JWKS serves GET {issuer}/v1/keys.
 func (h *Handlers) JWKS(w http.ResponseWriter, r *http.Request) {
-	srv, ok := oauth.ResolveServer(w, r, h.Policy, h.Logger)
-	if !ok {
-		return
+	h.serveDoc(w, r, docJWKS)
+}
+
+func (h *Handlers) jwksMaxAge() time.Duration {
+	if h.JWKSMaxAge <= 0 {
+		return time.Hour
 	}
-	set, err := h.Keys.JWKS(r.Context(), srv.ID)
-	if err != nil {
-		h.Logger.ErrorContext(r.Context(), "jwks", "err", err)
-		apierr.Write(w, http.StatusInternalServerError, "E0000009", "Internal Server Error")
-		return
-	}
-	maxAge := h.JWKSMaxAge
-	if maxAge <= 0 {
-		maxAge = time.Hour
-	}
-	w.Header().Set("Cache-Control", "max-age="+strconv.Itoa(int(maxAge.Seconds()))+", must-revalidate")
-	writeJSON(w, set)
+	return h.JWKSMaxAge
+}
+
+// resolveServer writes Okta's 404 for an unknown server, as every
+// endpoint does; ok is false when it wrote an answer.
+func resolveServer(w http.ResponseWriter, r *http.Request, h *Handlers) (policy.Server, bool) {
+	return oauth.ResolveServer(w, r, h.Policy, h.Logger)
+}
+
+func writeInternalError(w http.ResponseWriter) {
+	apierr.Write(w, http.StatusInternalServerError, "E0000009", "Internal Server Error")
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
