@@ -29,6 +29,7 @@ import (
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/provision"
+	"github.com/latchkey/latchkey/internal/store/sqlite/sqlitetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -50,7 +51,7 @@ func newAPIEnv(t testing.TB, edit ...func(*config.Config)) *apiEnv {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := config.Default()
-	cfg.DB = filepath.Join(dir, "latchkey.db")
+	cfg.DB = sqlitetest.PathIn(t, dir)
 	cfg.MasterKeyFile = filepath.Join(dir, "master.key")
 	if _, err := keys.CreateMasterKeyFile(cfg.MasterKeyFile); err != nil {
 		t.Fatal(err)
