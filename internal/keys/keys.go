@@ -3,8 +3,6 @@ package keys
 import (
 	"context"
 	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -91,7 +89,7 @@ var ErrNoActiveKey = errors.New("keys: no active signing key")
 // Generate makes a new RS256 key record in the given state, its private part
 // sealed. It does not store it.
 func (m *Manager) Generate(authServerID, status string) (store.SigningKey, error) {
-	priv, err := rsa.GenerateKey(rand.Reader, RSABits)
+	priv, err := newRSAKey()
 	if err != nil {
 		return store.SigningKey{}, err
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/keys/keystest"
 	"github.com/latchkey/latchkey/internal/provision"
 	"github.com/latchkey/latchkey/internal/store/sqlite/sqlitetest"
 )
@@ -44,6 +45,9 @@ type apiEnv struct {
 	// keys are the PEM private keys of the service clients serviceClient made.
 	keys map[string]string
 }
+
+// The package's test servers take their signing keys from keystest's pool.
+func init() { keystest.Install() }
 
 // newAPIEnv starts a server on a fresh SQLite file, bootstrapped, with an
 // API token. edit may change the config first.
