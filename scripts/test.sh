@@ -15,7 +15,17 @@ FUZZTIME=${FUZZTIME:-3s}
 STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 START=$SECONDS
-step() { printf '\n== %s (at %ds)\n' "$*" "$((SECONDS - START))"; }
+# step starts a stage; the summary at the end lists how long each took.
+stages=() stage="" stage_start=$SECONDS
+end_stage() {
+	[ -n "$stage" ] && stages+=("$(printf '%5ds  %s' "$((SECONDS - stage_start))" "$stage")")
+	stage_start=$SECONDS
+}
+step() {
+	end_stage
+	stage=$1
+	printf '\n== %s (at %ds)\n' "$*" "$((SECONDS - START))"
+}
 
 if ! command -v go >/dev/null; then
 	echo "Go 1.26 or later is required: https://go.dev/dl/" >&2
@@ -133,5 +143,7 @@ for pkg in $(git grep -l '^func Fuzz' -- '*_test.go' | xargs -n1 dirname | sort 
 	done
 done
 
+end_stage
 echo
+printf '%s\n' "${stages[@]}"
 echo "all checks passed in $((SECONDS - START))s"

@@ -14,13 +14,14 @@ import (
 	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/store/sqlite/sqlitetest"
 )
 
 // keysDB returns a store on which a server has run once: the default
 // authorization server with its ACTIVE and NEXT keys, and {db}.key.
 func keysDB(t *testing.T) string {
 	t.Helper()
-	db := filepath.Join(t.TempDir(), "latchkey.db")
+	db := sqlitetest.Path(t) // migrated already
 	if _, err := keys.CreateMasterKeyFile(db + ".key"); err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/latchkey/latchkey/internal/keys/keystest"
 	"github.com/latchkey/latchkey/internal/store/postgres/pgtest"
 )
 
@@ -25,5 +26,6 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
+	keystest.Install()
 	os.Exit(pgtest.Main(m, &pg))
 }

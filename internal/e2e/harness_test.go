@@ -18,6 +18,7 @@ import (
 	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/provision"
+	"github.com/latchkey/latchkey/internal/store/sqlite/sqlitetest"
 )
 
 // env is one running server with a client and a user.
@@ -42,7 +43,7 @@ type env struct {
 func testConfig(t testing.TB, dir string) config.Config {
 	t.Helper()
 	cfg := config.Default()
-	cfg.DB = filepath.Join(dir, "latchkey.db")
+	cfg.DB = sqlitetest.PathIn(t, dir)
 	cfg.MasterKeyFile = filepath.Join(dir, "master.key")
 	if _, err := keys.CreateMasterKeyFile(cfg.MasterKeyFile); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/latchkey/latchkey/internal/keys/keystest"
 	"github.com/latchkey/latchkey/internal/store/postgres/pgtest"
 )
 
@@ -15,6 +16,7 @@ import (
 // server starts only when a test or benchmark asks for it, so the e2e
 // tests, which all run on SQLite, pay nothing for it.
 func TestMain(m *testing.M) {
+	keystest.Install()
 	code := m.Run()
 	if pg.srv != nil {
 		if err := pg.srv.Stop(); err != nil {

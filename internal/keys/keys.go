@@ -147,7 +147,7 @@ var ErrUnknownAlg = errors.New("keys: unknown signing algorithm (RS256, ES256 or
 func newPrivateKey(alg string) (crypto.Signer, error) {
 	switch alg {
 	case store.AlgRS256:
-		return rsa.GenerateKey(rand.Reader, RSABits)
+		return newRSAKey()
 	case store.AlgES256:
 		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	case store.AlgEdDSA:

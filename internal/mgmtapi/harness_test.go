@@ -28,7 +28,9 @@ import (
 	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/keys/keystest"
 	"github.com/latchkey/latchkey/internal/provision"
+	"github.com/latchkey/latchkey/internal/store/sqlite/sqlitetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -44,13 +46,16 @@ type apiEnv struct {
 	keys map[string]string
 }
 
+// The package's test servers take their signing keys from keystest's pool.
+func init() { keystest.Install() }
+
 // newAPIEnv starts a server on a fresh SQLite file, bootstrapped, with an
 // API token. edit may change the config first.
 func newAPIEnv(t testing.TB, edit ...func(*config.Config)) *apiEnv {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := config.Default()
-	cfg.DB = filepath.Join(dir, "latchkey.db")
+	cfg.DB = sqlitetest.PathIn(t, dir)
 	cfg.MasterKeyFile = filepath.Join(dir, "master.key")
 	if _, err := keys.CreateMasterKeyFile(cfg.MasterKeyFile); err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package cache_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"sync"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/store/cache"
+	"github.com/latchkey/latchkey/internal/store/sqlite/sqlitetest"
 )
 
 // counting is an inner store that counts the reads that reach it and may
@@ -98,7 +98,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "latchkey.db")
+	path := sqlitetest.Path(t)
 	s := openSQLite(t, path)
 	f := &fixture{path: path, inner: &counting{Store: s}, clock: newClock(), inv: cache.NewLocal()}
 	ctx := t.Context()
@@ -418,7 +418,7 @@ var writes = map[string]struct {
 
 func TestWritesPublishTheirKind(t *testing.T) {
 	rec := &recorder{local: cache.NewLocal()}
-	c := wrap(t, openSQLite(t, filepath.Join(t.TempDir(), "latchkey.db")), cache.Config{TTL: ttl, Invalidator: rec})
+	c := wrap(t, openSQLite(t, sqlitetest.Path(t)), cache.Config{TTL: ttl, Invalidator: rec})
 	for name, w := range writes {
 		_ = w.call(t.Context(), c) // the outcome does not matter
 		if got := rec.take(); !slices.Equal(got, []string{w.kind}) {

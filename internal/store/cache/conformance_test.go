@@ -2,13 +2,13 @@ package cache_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/store/cache"
 	"github.com/latchkey/latchkey/internal/store/sqlite"
+	"github.com/latchkey/latchkey/internal/store/sqlite/sqlitetest"
 	"github.com/latchkey/latchkey/internal/store/storetest"
 )
 
@@ -39,7 +39,7 @@ func wrap(t testing.TB, inner store.Store, cfg cache.Config) *cache.Store {
 // the cache unless that write invalidated it.
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		inner := openSQLite(t, filepath.Join(t.TempDir(), "latchkey.db"))
+		inner := openSQLite(t, sqlitetest.Path(t))
 		return wrap(t, inner, cache.Config{TTL: time.Hour, Invalidator: cache.NewLocal()})
 	})
 }
@@ -70,7 +70,7 @@ func TestShared(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
-				path := filepath.Join(t.TempDir(), "latchkey.db")
+				path := sqlitetest.Path(t)
 				ca, cb := c.cfg()
 				return wrap(t, openSQLite(t, path), ca), wrap(t, openSQLite(t, path), cb)
 			})

@@ -30,14 +30,14 @@ func open(t testing.TB, dsn string) store.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return open(t, pg.NewDatabase(t)) })
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t, pg.NewMigratedDatabase(t, postgres.Migrate)) })
 }
 
 // TestTwoPools runs the multi-instance suite over two stores, each with a
 // pool of its own, over one database: two instances of Latchkey.
 func TestTwoPools(t *testing.T) {
 	storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
-		dsn := pg.NewDatabase(t)
+		dsn := pg.NewMigratedDatabase(t, postgres.Migrate)
 		return open(t, dsn), open(t, dsn)
 	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/store/sqlite"
+	"github.com/latchkey/latchkey/internal/store/sqlite/sqlitetest"
 	"github.com/latchkey/latchkey/internal/store/storetest"
 )
 
@@ -36,14 +37,14 @@ func open(t testing.TB, dsn string) store.Store {
 func tempDB(t testing.TB) string { return filepath.Join(t.TempDir(), "latchkey.db") }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return open(t, tempDB(t)) })
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t, sqlitetest.Path(t)) })
 }
 
 // TestTwoOpens runs the multi-instance suite over two Opens of one file,
 // which behave to SQLite as two processes would.
 func TestTwoOpens(t *testing.T) {
 	storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
-		path := tempDB(t)
+		path := sqlitetest.Path(t)
 		return open(t, path), open(t, path)
 	})
 }

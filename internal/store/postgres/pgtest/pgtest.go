@@ -10,6 +10,9 @@
 //
 //	func TestX(t *testing.T) { dsn := pg.NewDatabase(t); … }
 //
+// NewMigratedDatabase gives a database with the schema already in place,
+// copied from a template migrated once.
+//
 // The machine's PostgreSQL binaries are used (LATCHKEY_PG_BINDIR, else
 // `pg_config --bindir`, else the newest /usr/lib/postgresql/*/bin, else
 // PATH). PostgreSQL refuses to run as root, so a test binary running as
@@ -36,6 +39,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -58,6 +62,11 @@ type Server struct {
 	exited chan struct{}
 	admin  *sql.DB // to the postgres database, for CREATE DATABASE
 	n      atomic.Int64
+	tmpl   struct { // the migrated template of NewMigratedDatabase
+		once sync.Once
+		name string
+		err  error
+	}
 }
 
 // Main starts a server into *srv, runs the tests and stops the server; it
@@ -252,9 +261,52 @@ func (s *Server) NewDatabase(t testing.TB) string {
 		}
 		t.Fatal("pgtest: no server: call pgtest.Main from TestMain")
 	}
+	return s.createDatabase(t, "template0")
+}
+
+// NewMigratedDatabase is NewDatabase with a schema: the database is a copy
+// (CREATE DATABASE … TEMPLATE) of a template database that migrate brought
+// up to date once per server, which costs a fraction of migrating every
+// test's database. migrate is postgres.Migrate (pgtest cannot import the
+// package it tests); every call on one server must pass the same function.
+// Tests of the migrations themselves use NewDatabase.
+func (s *Server) NewMigratedDatabase(t testing.TB, migrate func(ctx context.Context, dsn string) ([]int64, error)) string {
+	t.Helper()
+	if s == nil {
+		return s.NewDatabase(t) // skips or fails with NewDatabase's message
+	}
+	ctx := context.Background()
+	s.tmpl.once.Do(func() {
+		name := fmt.Sprintf("tmpl%d", os.Getpid())
+		if _, err := s.admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE template0`); err != nil {
+			s.tmpl.err = err
+			return
+		}
+		if _, err := migrate(ctx, s.dsn(name)); err != nil {
+			s.tmpl.err = err
+			return
+		}
+		// No one connects to the template again: CREATE DATABASE refuses a
+		// template that has sessions.
+		if _, err := s.admin.ExecContext(ctx, `ALTER DATABASE `+name+` WITH ALLOW_CONNECTIONS false`); err != nil {
+			s.tmpl.err = err
+			return
+		}
+		s.tmpl.name = name
+	})
+	if s.tmpl.err != nil {
+		t.Fatalf("pgtest: migrate the template database: %v", s.tmpl.err)
+	}
+	return s.createDatabase(t, s.tmpl.name)
+}
+
+// createDatabase creates a database for t as a copy of template, dropped
+// when t ends, and returns its DSN.
+func (s *Server) createDatabase(t testing.TB, template string) string {
+	t.Helper()
 	name := fmt.Sprintf("t%d_%d", os.Getpid(), s.n.Add(1))
 	ctx := context.Background()
-	if _, err := s.admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE template0`); err != nil {
+	if _, err := s.admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE `+template); err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
 	t.Cleanup(func() {
