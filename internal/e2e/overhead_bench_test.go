@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/provision"
 	"github.com/latchkey/latchkey/internal/store/cache"
 )
@@ -83,6 +85,32 @@ func BenchmarkOverhead(b *testing.B) {
 	for _, g := range overheadGrants {
 		b.Run("grant="+g.name, func(b *testing.B) {
 			e := benchEnv(b, cache.DefaultTTL)
+			runEvents(b, e)
+			f := newFloor(b, e)
+			next := g.chain(b, e, handlerDoer(e.app.Handler))
+			overheadLoop(b, f, g, next, true)
+		})
+	}
+}
+
+// BenchmarkOverheadSynchronousNormal is BenchmarkOverhead's refresh grant
+// on a SQLite database opened with ?_pragma=synchronous(NORMAL), the
+// operator's choice of durability (the default is SQLite's FULL): under
+// WAL a commit then writes the WAL without waiting for an fsync, and the
+// last commits before a power loss (not a crash of the process) may be
+// lost.
+func BenchmarkOverheadSynchronousNormal(b *testing.B) {
+	for _, g := range overheadGrants {
+		if g.name != "refresh" {
+			continue
+		}
+		b.Run("grant="+g.name, func(b *testing.B) {
+			e := newEnvConfig(b, func(c *config.Config) {
+				c.LoginProtection.RateLimits.Username.Requests = 0
+				c.LoginProtection.RateLimits.Source.Requests = 0
+				c.Cache.TTL = config.Duration{Duration: cache.DefaultTTL}
+				c.DB += "?_pragma=synchronous(NORMAL)"
+			}, app.Options{}, nil)
 			runEvents(b, e)
 			f := newFloor(b, e)
 			next := g.chain(b, e, handlerDoer(e.app.Handler))
