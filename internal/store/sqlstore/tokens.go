@@ -37,7 +37,7 @@ const (
 	updateRefreshSQL = `UPDATE refresh_tokens SET family_id = $2, auth_server_id = $3, client_id = $4, user_id = $5,
 			scopes = $6, auth_time = $7, issued_at = $8, expires_at = $9, idle_window = $10,
 			last_used_at = $11, rotated_at = $12, replaced_by = $13, revoked_at = $14
-		WHERE id = $1 RETURNING ` + refreshCols
+		WHERE id = $1`
 	revokeSuccessorSQL    = `UPDATE refresh_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at = 0`
 	revokeSuccessorRecSQL = `UPDATE token_records SET revoked_at = $2 WHERE refresh_id = $1 AND revoked_at = 0`
 	refreshRevokedSQL     = `SELECT revoked_at FROM refresh_tokens WHERE id = $1`
@@ -182,9 +182,18 @@ func (s *Store) UseRefreshToken(ctx context.Context, id string, fn func(store.Re
 		if err != nil {
 			return s.errf("%s: %w", op, err)
 		}
-		updated, err = scanRefresh(s.txQueryRow(ctx, tx, updateRefreshSQL, args[:14]...)) // amr, last, is kept as stored
+		res, err := s.txExec(ctx, tx, updateRefreshSQL, args[:14]...) // amr, last, is kept as stored
 		if err != nil {
 			return s.execErr(op, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return s.errf("%s: updated %d rows: %v", op, n, err)
+		}
+		// The row as stored now, decoded from the values just written (amr
+		// as it was): what reading it back would give, without the read.
+		stored := append(args[:14:14], old.AMR)
+		if updated, err = scanRefresh(valuesScanner(stored)); err != nil {
+			return s.errf("%s: %w", op, err)
 		}
 		if refreshID == id {
 			refreshRevoked = updated.RevokedAt
@@ -205,6 +214,42 @@ func (s *Store) UseRefreshToken(ctx context.Context, id string, fn func(store.Re
 		return store.RefreshToken{}, err
 	}
 	return updated, nil
+}
+
+// valuesScanner scans the values of refreshArgs (the amr last, as a list)
+// the way a row of refreshCols is scanned.
+type valuesScanner []any
+
+func (v valuesScanner) Scan(dest ...any) error {
+	if len(dest) != len(v) {
+		return fmt.Errorf("scan %d values into %d destinations", len(v), len(dest))
+	}
+	for i, d := range dest {
+		switch d := d.(type) {
+		case *string:
+			switch x := v[i].(type) {
+			case string:
+				*d = x
+			case []string: // the amr, encoded as stored
+				s, err := listJSON(x)
+				if err != nil {
+					return err
+				}
+				*d = s
+			default:
+				return fmt.Errorf("value %d: %T into a string", i, v[i])
+			}
+		case *int64:
+			x, ok := v[i].(int64)
+			if !ok {
+				return fmt.Errorf("value %d: %T into an int64", i, v[i])
+			}
+			*d = x
+		default:
+			return fmt.Errorf("value %d: unsupported destination %T", i, d)
+		}
+	}
+	return nil
 }
 
 // replaceSuccessor revokes prev, a successor being replaced by another,
