@@ -25,5 +25,12 @@ func HotPathStatements(d Dialect) []HotPathStatement {
 		{"single-use id", useOnceSQL, []any{"jwt-id-50000", int64(2), int64(1)}},
 		{"login counters, locked", loginCountersSQL + d.ForUpdate, []any{"user500000@example.com", "", "192.0.2.1"}},
 		{"groups of a user", userGroupsSQL, []any{"00u500000"}},
+		// The write path of a refresh token's use and of the login counters.
+		{"update refresh token", updateRefreshSQL, []any{"rt50000", "fam25000", "default", "0oa5000", "00u500000",
+			`["openid"]`, int64(1), int64(1), int64(2), int64(0), int64(1), int64(1), "rt50001", int64(0)}},
+		{"revoke replaced successor", revokeSuccessorSQL, []any{"rt50000", int64(1)}},
+		{"revoke replaced successor's records", revokeSuccessorRecSQL, []any{"rt50000", int64(1)}},
+		{"refresh revocation, locked", refreshRevokedSQL + d.ForUpdate, []any{"rt50000"}},
+		{"update login counter", updateLoginCounterSQL, []any{"user500000@example.com", "", 1, int64(0), int64(0), int64(1)}},
 	}
 }

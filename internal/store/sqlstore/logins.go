@@ -15,6 +15,14 @@ const loginCounterCols = `login_key, source, failures, locked_until, last_succes
 const loginCountersSQL = `SELECT ` + loginCounterCols + ` FROM login_counters
 	WHERE login_key = $1 AND source IN ($2, $3) ORDER BY source`
 
+// The writes of UpdateLoginCounters, prepared once on the write pool.
+const (
+	insertLoginCounterSQL = `INSERT INTO login_counters (` + loginCounterCols + `) VALUES ($1, $2, 0, 0, 0, 0)
+		ON CONFLICT (login_key, source) DO NOTHING`
+	updateLoginCounterSQL = `UPDATE login_counters SET failures = $3, locked_until = $4, last_success_at = $5, updated_at = $6
+		WHERE login_key = $1 AND source = $2`
+)
+
 func scanLoginCounter(sc scanner) (store.LoginCounter, error) {
 	var c store.LoginCounter
 	var locked, success, updated int64
@@ -33,19 +41,23 @@ func (s *Store) UpdateLoginCounters(ctx context.Context, loginKey, source string
 	if loginKey == "" {
 		return s.errf("%s: empty login", op)
 	}
+	lockSQL := loginCountersSQL + s.d.ForUpdate
+	s.prepareWrites(ctx, insertLoginCounterSQL, lockSQL, updateLoginCounterSQL)
 	return s.inTx(ctx, op, func(tx *sql.Tx) error {
 		sources := []string{""}
 		if source != "" {
 			sources = append(sources, source)
 		}
 		for _, src := range sources {
-			if _, err := tx.ExecContext(ctx,
-				`INSERT INTO login_counters (`+loginCounterCols+`) VALUES ($1, $2, 0, 0, 0, 0)
-				ON CONFLICT (login_key, source) DO NOTHING`, loginKey, src); err != nil {
+			if _, err := s.txExec(ctx, tx, insertLoginCounterSQL, loginKey, src); err != nil {
 				return s.execErr(op, err)
 			}
 		}
-		rows, err := queryAll(ctx, tx, scanLoginCounter, loginCountersSQL+s.d.ForUpdate, loginKey, "", source)
+		var q querier = tx
+		if st := s.txStmt(ctx, tx, lockSQL); st != nil {
+			q = stmtQuerier{st}
+		}
+		rows, err := queryAll(ctx, q, scanLoginCounter, lockSQL, loginKey, "", source)
 		if err != nil {
 			return s.errf("%s: %w", op, err)
 		}
@@ -64,9 +76,7 @@ func (s *Store) UpdateLoginCounters(ctx context.Context, loginKey, source string
 			write = append(write, newPair)
 		}
 		for _, c := range write {
-			if _, err := tx.ExecContext(ctx,
-				`UPDATE login_counters SET failures = $3, locked_until = $4, last_success_at = $5, updated_at = $6
-				WHERE login_key = $1 AND source = $2`,
+			if _, err := s.txExec(ctx, tx, updateLoginCounterSQL,
 				c.LoginKey, c.Source, c.Failures, millis(c.LockedUntil), millis(c.LastSuccessAt), millis(c.UpdatedAt)); err != nil {
 				return s.execErr(op, err)
 			}

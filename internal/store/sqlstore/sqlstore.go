@@ -41,6 +41,11 @@ type Store struct {
 	// stmts caches prepared read queries (query text → *sql.Stmt on read):
 	// parsing a statement costs about as much as running a lookup.
 	stmts sync.Map
+	// wstmts caches prepared write-path statements on write (query text →
+	// *sql.Stmt), which a transaction runs through Tx.StmtContext: on the
+	// connection it was already prepared on, that re-uses the parsed
+	// statement (see prepareWrites).
+	wstmts sync.Map
 }
 
 var _ store.Store = (*Store)(nil)
@@ -79,10 +84,12 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes the pools.
 func (s *Store) Close() error {
 	var err error
-	s.stmts.Range(func(_, st any) bool {
-		err = errors.Join(err, st.(*sql.Stmt).Close())
-		return true
-	})
+	for _, m := range []*sync.Map{&s.stmts, &s.wstmts} {
+		m.Range(func(_, st any) bool {
+			err = errors.Join(err, st.(*sql.Stmt).Close())
+			return true
+		})
+	}
 	err = errors.Join(err, s.write.Close())
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
@@ -283,4 +290,71 @@ func readAll[T any](ctx context.Context, s *Store, scan func(scanner) (T, error)
 		return nil, err
 	}
 	return collect(rows, scan)
+}
+
+// prepareWrites prepares, once, the statements a write transaction is about
+// to run, on the write pool. It must be called outside any transaction of
+// this goroutine: SQLite's write pool has one connection, which a
+// transaction holds until it ends. A statement that fails to prepare is
+// left to txExec and txQueryRow, which then parse it in the transaction as
+// before (the transaction reports the error, if it is one).
+func (s *Store) prepareWrites(ctx context.Context, queries ...string) {
+	for _, q := range queries {
+		if _, ok := s.wstmts.Load(q); ok {
+			continue
+		}
+		st, err := s.write.PrepareContext(ctx, q)
+		if err != nil {
+			continue
+		}
+		if _, loaded := s.wstmts.LoadOrStore(q, st); loaded {
+			_ = st.Close() // another goroutine prepared it first
+		}
+	}
+}
+
+// txStmt is query's prepared statement bound to tx, or nil when
+// prepareWrites has not prepared it.
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	st, ok := s.wstmts.Load(query)
+	if !ok {
+		return nil
+	}
+	return tx.StmtContext(ctx, st.(*sql.Stmt))
+}
+
+// txExec runs a write statement in tx, prepared when prepareWrites
+// prepared it.
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if st := s.txStmt(ctx, tx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, query, args...)
+}
+
+// txQueryRow runs a single-row query in tx, prepared when prepareWrites
+// prepared it.
+func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	if st := s.txStmt(ctx, tx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, query, args...)
+}
+
+// writeExec runs a write statement on the write pool outside a
+// transaction, prepared once.
+func (s *Store) writeExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s.prepareWrites(ctx, query)
+	if st, ok := s.wstmts.Load(query); ok {
+		return st.(*sql.Stmt).ExecContext(ctx, args...)
+	}
+	return s.write.ExecContext(ctx, query, args...)
+}
+
+// stmtQuerier runs a prepared statement as a querier (its query text is
+// the statement's own and is ignored).
+type stmtQuerier struct{ st *sql.Stmt }
+
+func (q stmtQuerier) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return q.st.QueryContext(ctx, args...)
 }

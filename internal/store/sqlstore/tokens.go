@@ -28,6 +28,31 @@ const (
 		WHERE single_use.expires_at <= $3`
 )
 
+// The statements of a refresh token's use (UseRefreshToken), prepared once
+// on the write pool (prepareWrites): parsing them cost about as much as
+// running them.
+const (
+	insertRefreshSQL = `INSERT INTO refresh_tokens (` + refreshCols + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
+	updateRefreshSQL = `UPDATE refresh_tokens SET family_id = $2, auth_server_id = $3, client_id = $4, user_id = $5,
+			scopes = $6, auth_time = $7, issued_at = $8, expires_at = $9, idle_window = $10,
+			last_used_at = $11, rotated_at = $12, replaced_by = $13, revoked_at = $14
+		WHERE id = $1`
+	revokeSuccessorSQL    = `UPDATE refresh_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at = 0`
+	revokeSuccessorRecSQL = `UPDATE token_records SET revoked_at = $2 WHERE refresh_id = $1 AND revoked_at = 0`
+	refreshRevokedSQL     = `SELECT revoked_at FROM refresh_tokens WHERE id = $1`
+	insertTokenRecordSQL  = `INSERT INTO token_records (` + tokenRecordCols + `) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (jti) DO UPDATE SET family_id = excluded.family_id, refresh_id = excluded.refresh_id,
+			client_id = excluded.client_id, expires_at = excluded.expires_at, revoked_at = excluded.revoked_at`
+)
+
+// useRefreshSQL are the statements UseRefreshToken prepares, in the
+// dialect d (the locking reads end with its ForUpdate).
+func useRefreshSQL(d Dialect) []string {
+	return []string{refreshByIDSQL + d.ForUpdate, insertRefreshSQL, updateRefreshSQL,
+		revokeSuccessorSQL, revokeSuccessorRecSQL, insertTokenRecordSQL}
+}
+
 func scanRefresh(sc scanner) (store.RefreshToken, error) {
 	var r store.RefreshToken
 	var scopes, amr string
@@ -64,17 +89,6 @@ func refreshArgs(r store.RefreshToken) ([]any, error) {
 		millis(r.RotatedAt), r.ReplacedBy, millis(r.RevokedAt), amr}, nil
 }
 
-func insertRefresh(ctx context.Context, db execer, r store.RefreshToken) error {
-	args, err := refreshArgs(r)
-	if err != nil {
-		return err
-	}
-	_, err = db.ExecContext(ctx,
-		`INSERT INTO refresh_tokens (`+refreshCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, args...)
-	return err
-}
-
 // CreateRefreshToken implements store.Store. Error messages leave out token
 // ids: they reach logs, and an id is all a token's store record is found by.
 func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
@@ -82,7 +96,11 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) er
 	if err := s.checkID(op, t.ID); err != nil {
 		return err
 	}
-	if err := insertRefresh(ctx, s.write, t); err != nil {
+	args, err := refreshArgs(t)
+	if err != nil {
+		return s.errf("%s: %w", op, err)
+	}
+	if _, err := s.writeExec(ctx, insertRefreshSQL, args...); err != nil {
 		return s.execErr(op, err)
 	}
 	return nil
@@ -99,7 +117,7 @@ func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshTo
 
 // lockRefresh reads a refresh token in tx, locking its row until tx ends.
 func (s *Store) lockRefresh(ctx context.Context, tx *sql.Tx, id string) (store.RefreshToken, error) {
-	return scanRefresh(tx.QueryRowContext(ctx, refreshByIDSQL+s.d.ForUpdate, id))
+	return scanRefresh(s.txQueryRow(ctx, tx, refreshByIDSQL+s.d.ForUpdate, id))
 }
 
 // UseRefreshToken implements store.Store. Neither the token's id nor its
@@ -111,6 +129,7 @@ func (s *Store) lockRefresh(ctx context.Context, tx *sql.Tx, id string) (store.R
 func (s *Store) UseRefreshToken(ctx context.Context, id string, fn func(store.RefreshToken, *store.RefreshToken) (store.RefreshUse, error)) (store.RefreshToken, error) {
 	const op = "use refresh token"
 	var updated store.RefreshToken
+	s.prepareWrites(ctx, useRefreshSQL(s.d)...)
 	err := s.inTx(ctx, op, func(tx *sql.Tx) error {
 		old, err := s.lockRefresh(ctx, tx, id)
 		if err != nil {
@@ -133,6 +152,7 @@ func (s *Store) UseRefreshToken(ctx context.Context, id string, fn func(store.Re
 		next := use.Token
 		next.ID, next.FamilyID, next.ReplacedBy = id, old.FamilyID, old.ReplacedBy
 		refreshID := id
+		var refreshRevoked time.Time // the revocation of refreshID's row
 		if use.Successor != nil {
 			succ := *use.Successor
 			succ.FamilyID = old.FamilyID
@@ -144,9 +164,15 @@ func (s *Store) UseRefreshToken(ctx context.Context, id string, fn func(store.Re
 					return err
 				}
 			}
-			if err := insertRefresh(ctx, tx, succ); err != nil {
+			args, err := refreshArgs(succ)
+			if err != nil {
+				return s.errf("%s: successor: %w", op, err)
+			}
+			if _, err := s.txExec(ctx, tx, insertRefreshSQL, args...); err != nil {
 				return s.execErr(op+": successor", err)
 			}
+			// The successor's row is this transaction's until it ends.
+			refreshRevoked = succ.RevokedAt
 			next.ReplacedBy, refreshID = succ.ID, succ.ID
 			if next.RotatedAt.IsZero() {
 				next.RotatedAt = succ.IssuedAt
@@ -156,18 +182,31 @@ func (s *Store) UseRefreshToken(ctx context.Context, id string, fn func(store.Re
 		if err != nil {
 			return s.errf("%s: %w", op, err)
 		}
-		updated, err = scanRefresh(tx.QueryRowContext(ctx,
-			`UPDATE refresh_tokens SET family_id = $2, auth_server_id = $3, client_id = $4, user_id = $5,
-				scopes = $6, auth_time = $7, issued_at = $8, expires_at = $9, idle_window = $10,
-				last_used_at = $11, rotated_at = $12, replaced_by = $13, revoked_at = $14
-			WHERE id = $1 RETURNING `+refreshCols, args[:14]...)) // amr, last, is kept as stored
+		res, err := s.txExec(ctx, tx, updateRefreshSQL, args[:14]...) // amr, last, is kept as stored
 		if err != nil {
 			return s.execErr(op, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return s.errf("%s: updated %d rows: %v", op, n, err)
+		}
+		// The row as stored now, decoded from the values just written (amr
+		// as it was): what reading it back would give, without the read.
+		stored := append(args[:14:14], old.AMR)
+		if updated, err = scanRefresh(valuesScanner(stored)); err != nil {
+			return s.errf("%s: %w", op, err)
+		}
+		if refreshID == id {
+			refreshRevoked = updated.RevokedAt
 		}
 		if use.Access != nil {
 			rec := *use.Access
 			rec.FamilyID, rec.RefreshID = old.FamilyID, refreshID
-			return s.recordToken(ctx, tx, rec)
+			// refreshID's row is locked by this transaction (read above, or
+			// inserted), so its revocation is known without reading it again.
+			if rec.RevokedAt.IsZero() {
+				rec.RevokedAt = refreshRevoked
+			}
+			return s.insertTokenRecord(ctx, tx, rec)
 		}
 		return nil
 	})
@@ -175,6 +214,42 @@ func (s *Store) UseRefreshToken(ctx context.Context, id string, fn func(store.Re
 		return store.RefreshToken{}, err
 	}
 	return updated, nil
+}
+
+// valuesScanner scans the values of refreshArgs (the amr last, as a list)
+// the way a row of refreshCols is scanned.
+type valuesScanner []any
+
+func (v valuesScanner) Scan(dest ...any) error {
+	if len(dest) != len(v) {
+		return fmt.Errorf("scan %d values into %d destinations", len(v), len(dest))
+	}
+	for i, d := range dest {
+		switch d := d.(type) {
+		case *string:
+			switch x := v[i].(type) {
+			case string:
+				*d = x
+			case []string: // the amr, encoded as stored
+				s, err := listJSON(x)
+				if err != nil {
+					return err
+				}
+				*d = s
+			default:
+				return fmt.Errorf("value %d: %T into a string", i, v[i])
+			}
+		case *int64:
+			x, ok := v[i].(int64)
+			if !ok {
+				return fmt.Errorf("value %d: %T into an int64", i, v[i])
+			}
+			*d = x
+		default:
+			return fmt.Errorf("value %d: unsupported destination %T", i, d)
+		}
+	}
+	return nil
 }
 
 // replaceSuccessor revokes prev, a successor being replaced by another,
@@ -187,11 +262,8 @@ func (s *Store) replaceSuccessor(ctx context.Context, tx *sql.Tx, prev store.Ref
 	if at.IsZero() {
 		return s.errf("%s: the new successor has no issue time", op)
 	}
-	for _, q := range []string{
-		`UPDATE refresh_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at = 0`,
-		`UPDATE token_records SET revoked_at = $2 WHERE refresh_id = $1 AND revoked_at = 0`,
-	} {
-		if _, err := tx.ExecContext(ctx, q, prev.ID, millis(at)); err != nil {
+	for _, q := range []string{revokeSuccessorSQL, revokeSuccessorRecSQL} {
+		if _, err := s.txExec(ctx, tx, q, prev.ID, millis(at)); err != nil {
 			return s.execErr(op, err)
 		}
 	}
@@ -280,6 +352,7 @@ func scanTokenRecord(sc scanner) (store.TokenRecord, error) {
 
 // RecordToken implements store.Store.
 func (s *Store) RecordToken(ctx context.Context, r store.TokenRecord) error {
+	s.prepareWrites(ctx, refreshRevokedSQL+s.d.ForUpdate, insertTokenRecordSQL)
 	return s.inTx(ctx, "record token "+quote(r.JTI), func(tx *sql.Tx) error {
 		return s.recordToken(ctx, tx, r)
 	})
@@ -301,16 +374,22 @@ func (s *Store) recordToken(ctx context.Context, tx *sql.Tx, r store.TokenRecord
 	}
 	if r.RevokedAt.IsZero() && refreshID != "" {
 		var revoked int64
-		err := tx.QueryRowContext(ctx, `SELECT revoked_at FROM refresh_tokens WHERE id = $1`+s.d.ForUpdate, refreshID).Scan(&revoked)
+		err := s.txQueryRow(ctx, tx, refreshRevokedSQL+s.d.ForUpdate, refreshID).Scan(&revoked)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return s.errf("%s: %w", op, err)
 		}
 		r.RevokedAt = fromMillis(revoked)
 	}
-	_, err := tx.ExecContext(ctx,
-		`INSERT INTO token_records (`+tokenRecordCols+`) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (jti) DO UPDATE SET family_id = excluded.family_id, refresh_id = excluded.refresh_id,
-			client_id = excluded.client_id, expires_at = excluded.expires_at, revoked_at = excluded.revoked_at`,
+	return s.insertTokenRecord(ctx, tx, r)
+}
+
+// insertTokenRecord stores r in tx as it is.
+func (s *Store) insertTokenRecord(ctx context.Context, tx *sql.Tx, r store.TokenRecord) error {
+	op := "record token " + quote(r.JTI)
+	if err := s.checkID(op, r.JTI); err != nil {
+		return err
+	}
+	_, err := s.txExec(ctx, tx, insertTokenRecordSQL,
 		r.JTI, r.FamilyID, r.RefreshID, r.ClientID, millis(r.ExpiresAt), millis(r.RevokedAt))
 	if err != nil {
 		return s.execErr(op, err)
