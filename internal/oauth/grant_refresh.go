@@ -164,6 +164,11 @@ func (s *Server) refreshGrant(ctx context.Context, req *tokenRequest) (*tokenRes
 		s.record(ctx, req.r, events.FamilyRevoked(p, rt.FamilyID, events.ReasonReuseDetected))
 		return nil, errBadRefresh.WithDebug("reuse after leeway")
 	}
+	if errors.Is(err, store.ErrNotFound) {
+		// Deleted since it was read (its family or user removed, or
+		// housekeeping): the same answer as a token never seen.
+		return nil, errBadRefresh.WithDebug("gone before its use")
+	}
 	if err != nil {
 		return nil, err
 	}
