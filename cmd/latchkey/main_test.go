@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/latchkey/latchkey/internal/keys/keystest"
+	"github.com/latchkey/latchkey/internal/password"
 	"github.com/latchkey/latchkey/internal/store/postgres/pgtest"
 )
 
@@ -16,6 +17,11 @@ var pg *pgtest.Server
 // its exit status and its stderr as a user would. Otherwise it starts a
 // throwaway PostgreSQL for the tests (package pgtest).
 func TestMain(m *testing.M) {
+	// Passwords are hashed at a test cost, not OWASP's (19 MiB, 2 passes),
+	// by the tests and by this binary run as the command: under the race
+	// detector the production cost was most of the package's CPU time. A
+	// configuration with other parameters keeps them.
+	password.SetDefaultParamsForTests(password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32})
 	if os.Getenv("LATCHKEY_TEST_RUN_MAIN") == "1" {
 		for i, a := range os.Args {
 			if a == "--" {

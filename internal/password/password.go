@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -123,6 +124,9 @@ func New(cfg Config) (*Hasher, error) {
 }
 
 func newHasherHooked(cfg Config, inWorker func(context.Context, string)) (*Hasher, error) {
+	if p := defaultParamsForTests.Load(); p != nil && cfg.Params == OWASP {
+		cfg.Params = *p
+	}
 	if err := cfg.Params.Validate(); err != nil {
 		return nil, err
 	}
@@ -448,3 +452,15 @@ func decodeArgon2(encoded string) (Params, []byte, []byte, error) {
 	}
 	return p, salt, key, nil
 }
+
+// defaultParamsForTests, when set, replaces OWASP in the Config of every
+// Hasher made from then on: see SetDefaultParamsForTests.
+var defaultParamsForTests atomic.Pointer[Params]
+
+// SetDefaultParamsForTests makes every Hasher made from now on in this
+// process whose Config asks for the production parameters (OWASP, the
+// configuration's default) hash with p instead; a Config with other
+// parameters keeps them. It is for test binaries only: a hash at OWASP's
+// cost under the race detector was most of the CPU time of the command's
+// tests. The server never calls it.
+func SetDefaultParamsForTests(p Params) { defaultParamsForTests.Store(&p) }

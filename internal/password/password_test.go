@@ -248,3 +248,26 @@ func BenchmarkVerifyDummyOWASP(b *testing.B) {
 		}
 	}
 }
+
+// TestSetDefaultParamsForTests: the test hook replaces only the production
+// parameters; a Hasher configured with others keeps them.
+func TestSetDefaultParamsForTests(t *testing.T) {
+	SetDefaultParamsForTests(cheap)
+	t.Cleanup(func() { defaultParamsForTests.Store(nil) })
+	h, err := New(Config{Params: OWASP, Lazy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Params() != cheap {
+		t.Errorf("Params() with the hook = %+v, want %+v", h.Params(), cheap)
+	}
+	enc, err := h.Hash(context.Background(), "a long passphrase")
+	if err != nil || !strings.HasPrefix(enc, "$argon2id$v=19$m=64,t=1,p=1$") {
+		t.Errorf("Hash = %q, %v; want the test parameters", enc, err)
+	}
+	other := cheap
+	other.MemoryKiB = 128
+	if h := newHasher(t, other); h.Params() != other {
+		t.Errorf("Params() of a configured Hasher = %+v, want %+v", h.Params(), other)
+	}
+}
