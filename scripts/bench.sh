@@ -10,7 +10,7 @@
 #
 # Environment: DURATION per measurement (default 10s), CONCURRENCY (16),
 # FAMILIES (refresh-token families and users for the memory figure, default
-# 100000), OUT (results directory, default ./bench-out). Everything talks to
+# 100000; 0 skips that part, which takes most of the time), OUT (results directory, default ./bench-out). Everything talks to
 # 127.0.0.1 only; every run is bounded by DURATION or a request count; the
 # servers are stopped at the end. Results: one JSON file per run in $OUT and
 # a summary on stdout.
@@ -100,7 +100,7 @@ users() {
 		echo "login,password_hash_algorithm,password_hash_value"
 		for i in $(seq 1 "$((n - 1))"); do echo "bench$i@example.com,ARGON2ID,\"$hash\""; done
 	} >"$tmp/$name-users.csv"
-	"$lk" --db "$tmp/$name.db" import users --batch 5000 "$tmp/$name-users.csv" >/dev/null
+	"$lk" --db "$tmp/$name.db" import users --batch 5000 "$tmp/$name-users.csv" >/dev/null 2>&1
 	for i in $(seq 0 "$((n - 1))"); do echo "bench$i@example.com:Bench-Pass-1234"; done >"$tmp/$name-users.txt"
 }
 
@@ -175,6 +175,9 @@ run_http() {
 	cat "$tmp/spray.out"
 	echo "default: after the spray at $cap/s: $(rss "$pid")"
 
+	if [ "$FAMILIES" -eq 0 ]; then
+		return
+	fi
 	echo "== memory with $FAMILIES users and $FAMILIES refresh-token families (cheap argon2id)"
 	config big 768 1
 	start big "$tmp/big.yaml"
