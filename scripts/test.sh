@@ -113,9 +113,10 @@ trap 'rm -rf "$fuzzdir"' EXIT
 # FUZZ_ALL=1: instrumenting all of that for fuzzing costs two to three
 # minutes from a cold cache, which the 10-minute budget does not have.
 # Their seed corpora run with the tests above anyway; the small parsers
-# (passwords, imports, queries, TOTP, the verifier, logins) are fuzzed
+# (passwords, imports, queries, TOTP, the verifier, logins, claims JSON,
+# bench users files) are fuzzed
 # every time.
-heavy=" internal/e2e internal/guard internal/mgmtapi internal/httpapi internal/oauth internal/mfa "
+heavy=" internal/e2e internal/guard internal/mgmtapi internal/httpapi internal/oauth internal/mfa internal/oidc "
 for pkg in $(git grep -l '^func Fuzz' -- '*_test.go' | xargs -n1 dirname | sort -u); do
 	if [ "${FUZZ_ALL:-}" != 1 ] && [[ "$heavy" == *" $pkg "* ]]; then
 		echo "-- $pkg: seed corpus only (FUZZ_ALL=1 fuzzes it)"
