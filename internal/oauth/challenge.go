@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"github.com/latchkey/latchkey/internal/oautherr"
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/ratelimit"
-	"github.com/latchkey/latchkey/internal/reqlog"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -69,22 +67,10 @@ func (s *Server) challenge(r *http.Request, srv policy.Server) (*challengeRespon
 	if err != nil {
 		return nil, err
 	}
-	if _, browser := r.Header["Origin"]; browser {
-		// Like the token endpoint: no browser completes a password login.
-		return nil, errBrowserToken
-	}
-	client, err := s.authenticateClient(ctx, r, form)
+	// Like the token endpoint: no browser completes a password login.
+	client, source, err := s.admitClient(r, form)
 	if err != nil {
 		return nil, err
-	}
-	reqlog.SetClientID(ctx, client.ID)
-	var source string
-	if s.Guard != nil {
-		if source, err = s.Guard.AdmitRequest(ctx, r, client); err != nil {
-			return nil, err
-		}
-	} else {
-		source, _, _ = net.SplitHostPort(r.RemoteAddr)
 	}
 	req := &tokenRequest{r: r, form: form, server: srv, client: client, source: source}
 	if err := requireParams(form, "mfa_token", "challenge_types_supported"); err != nil {

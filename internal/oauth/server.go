@@ -183,6 +183,31 @@ func (s *Server) basicChallenge(r *http.Request, err error) error {
 // password grant must never encourage.
 var errBrowserToken = oautherr.ErrInvalidClient.WithDescription("Browser requests to the token endpoint must use Proof Key for Code Exchange.")
 
+// admitClient is what the token and challenge endpoints do before their
+// own parameters: refuse browser requests, authenticate the client, and
+// admit the request through the guard's per-client and per-source limits.
+// It returns the client and the request's source address.
+func (s *Server) admitClient(r *http.Request, form url.Values) (store.Client, string, error) {
+	ctx := r.Context()
+	if _, browser := r.Header["Origin"]; browser {
+		return store.Client{}, "", errBrowserToken
+	}
+	client, err := s.authenticateClient(ctx, r, form)
+	if err != nil {
+		return store.Client{}, "", err
+	}
+	reqlog.SetClientID(ctx, client.ID)
+	if s.Guard == nil {
+		source, _, _ := net.SplitHostPort(r.RemoteAddr)
+		return client, source, nil
+	}
+	source, err := s.Guard.AdmitRequest(ctx, r, client)
+	if err != nil {
+		return store.Client{}, "", err
+	}
+	return client, source, nil
+}
+
 func (s *Server) token(r *http.Request, srv policy.Server) (*tokenResponse, error) {
 	ctx := r.Context()
 	parse := ParseForm
@@ -193,21 +218,9 @@ func (s *Server) token(r *http.Request, srv policy.Server) (*tokenResponse, erro
 	if err != nil {
 		return nil, err
 	}
-	if _, browser := r.Header["Origin"]; browser {
-		return nil, errBrowserToken
-	}
-	client, err := s.authenticateClient(ctx, r, form)
+	client, source, err := s.admitClient(r, form)
 	if err != nil {
 		return nil, err
-	}
-	reqlog.SetClientID(ctx, client.ID)
-	var source string
-	if s.Guard != nil {
-		if source, err = s.Guard.AdmitRequest(ctx, r, client); err != nil {
-			return nil, err
-		}
-	} else {
-		source, _, _ = net.SplitHostPort(r.RemoteAddr)
 	}
 	grant := form.Get("grant_type")
 	supported := s.Policy.Grants(srv)
