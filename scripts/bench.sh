@@ -10,8 +10,8 @@
 #
 # Environment: DURATION per measurement (default 10s), CONCURRENCY (16),
 # FAMILIES (refresh-token families and users for the memory figure, default
-# 100000; 0 skips that part, which takes most of the time), OUT (results directory, default ./bench-out). Everything talks to
-# 127.0.0.1 only; every run is bounded by DURATION or a request count; the
+# 100000; 0 skips that part, which takes most of the time), OUT (results
+# directory, default ./bench-out). Everything talks to 127.0.0.1 only; every run is bounded by DURATION or a request count; the
 # servers are stopped at the end. Results: one JSON file per run in $OUT and
 # a summary on stdout.
 set -euo pipefail
