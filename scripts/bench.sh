@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# scripts/bench.sh reproduces the tables of docs/performance.md's "Over HTTP
-# (issue 13)" section: Latchkey's token endpoint, JWKS and discovery measured
+# scripts/bench.sh reproduces the tables of docs/performance.md's "Over HTTP,
+# with latchkey bench (issue 13)" section: Latchkey's token endpoint, JWKS and discovery measured
 # with `latchkey bench` against a real `latchkey serve` on loopback, memory and
 # start-to-ready time from /proc, and (with `go`) the in-process benchmarks.
 #
-#   scripts/bench.sh            # http and memory (about 10 minutes)
+#   scripts/bench.sh            # http and memory (measured: 18 minutes, most of
+#                               # it the 100,000 refresh-token families)
 #   scripts/bench.sh go         # the go test -bench figures only
 #   scripts/bench.sh all        # both
 #
 # Environment: DURATION per measurement (default 10s), CONCURRENCY (16),
 # FAMILIES (refresh-token families and users for the memory figure, default
 # 100000; 0 skips that part, which takes most of the time), OUT (results
-# directory, default ./bench-out). Everything talks to 127.0.0.1 only; every run is bounded by DURATION or a request count; the
-# servers are stopped at the end. Results: one JSON file per run in $OUT and
+# directory, default ./bench-out). Everything talks to 127.0.0.1 only; every
+# run is bounded by DURATION or a request count; the servers are stopped at
+# the end. Results: one JSON file per run in $OUT and
 # a summary on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
