@@ -134,11 +134,18 @@ const (
 	TypeRateLimitBucket = "RateLimit"
 )
 
-// newUUID returns a random (version 4) UUID.
-func newUUID() string {
+// newUUID returns a time-ordered (version 7, RFC 9562) UUID for an event
+// published at t: 48 bits of Unix milliseconds, then 74 random bits. Okta's
+// event uuids are time-based too (version 1). Ids that grow with time are
+// appended at the end of the store's id index instead of at random places
+// in it, which keeps the audit trail's writes to a few pages per batch.
+func newUUID(t time.Time) string {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
-	b[6] = b[6]&0x0f | 0x40
+	_, _ = rand.Read(b[6:]) // never fails (crypto/rand)
+	ms := uint64(t.UnixMilli())
+	b[0], b[1], b[2] = byte(ms>>40), byte(ms>>32), byte(ms>>24)
+	b[3], b[4], b[5] = byte(ms>>16), byte(ms>>8), byte(ms)
+	b[6] = b[6]&0x0f | 0x70
 	b[8] = b[8]&0x3f | 0x80
 	var s [36]byte
 	hex.Encode(s[0:8], b[0:4])

@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"regexp"
 	"slices"
@@ -81,8 +82,12 @@ func TestJSONShape(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", k, m[k], v)
 		}
 	}
-	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(m["uuid"].(string)) {
-		t.Errorf("uuid %v is not a random UUID", m["uuid"])
+	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(m["uuid"].(string)) {
+		t.Errorf("uuid %v is not a version 7 UUID", m["uuid"])
+	}
+	// Its first 48 bits are the published time in Unix milliseconds.
+	if u := m["uuid"].(string); u[:8]+u[9:13] != fmt.Sprintf("%012x", time.Date(2024, 3, 9, 14, 30, 15, 123e6, time.UTC).UnixMilli()) {
+		t.Errorf("uuid %s does not start with the published time", u)
 	}
 	client := m["client"].(map[string]any)
 	if client["ipAddress"] != "203.0.113.9" {
@@ -155,13 +160,19 @@ func TestStampFallsBack(t *testing.T) {
 
 func TestUUIDsDiffer(t *testing.T) {
 	t.Parallel()
+	// Of one millisecond: only the random bits tell them apart. And later
+	// events sort after earlier ones.
+	now := time.Now()
 	seen := map[string]bool{}
 	for range 1000 {
-		u := newUUID()
+		u := newUUID(now)
 		if seen[u] {
 			t.Fatalf("uuid %s twice", u)
 		}
 		seen[u] = true
+	}
+	if a, b := newUUID(now), newUUID(now.Add(time.Millisecond)); a >= b {
+		t.Errorf("uuid %s of a later millisecond does not sort after %s", b, a)
 	}
 }
 

@@ -131,13 +131,13 @@ func (r *Recorder) Record(ctx context.Context, e Event) {
 
 // Stamp completes e as Record does; Sinks other than Recorder may use it.
 func Stamp(ctx context.Context, e Event, now func() time.Time) Event {
-	if e.UUID == "" {
-		e.UUID = newUUID()
-	}
 	if e.Published.IsZero() {
 		e.Published = now()
 	}
 	e.Published = e.Published.UTC().Truncate(time.Millisecond)
+	if e.UUID == "" {
+		e.UUID = newUUID(e.Published)
+	}
 	if e.Version == "" {
 		e.Version = Version
 	}

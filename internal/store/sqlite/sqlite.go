@@ -23,7 +23,7 @@ const defaultBusyTimeoutMS = "5000"
 
 // dialect is what sqlstore needs to know about SQLite.
 func dialect() sqlstore.Dialect {
-	return sqlstore.Dialect{Name: "sqlite", IsUniqueViolation: IsUniqueViolation}
+	return sqlstore.Dialect{Name: "sqlite", IsUniqueViolation: IsUniqueViolation, InProcess: true}
 }
 
 // IsUniqueViolation reports whether err is SQLite's report of a violated

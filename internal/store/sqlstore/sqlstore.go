@@ -30,6 +30,12 @@ type Dialect struct {
 	// clause): its write transactions begin IMMEDIATE and so already hold
 	// the database's single write lock.
 	ForUpdate string
+	// InProcess is true when statements run in this process (SQLite): a
+	// statement costs no round trip, so batches are written one prepared
+	// row at a time rather than as multi-row statements, which the engine
+	// would have to parse anew for each batch and guard with a statement
+	// journal.
+	InProcess bool
 }
 
 // Store implements store.Store. It is safe for concurrent use.
