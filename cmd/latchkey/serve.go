@@ -237,7 +237,7 @@ func runServe(cmd *cobra.Command, cfg config.Config, dev, noMigrate bool) (err e
 	logStarted(logger, cfg, ln.Addr().String(), metricsAddr)
 	serving = true
 	if dev {
-		d, err := a.EnsureDemo(ctx, cfg.DB+".demo.json")
+		d, err := a.EnsureDemo(ctx, app.DemoFileFor(cfg.DB))
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("dev demo: %w", err)

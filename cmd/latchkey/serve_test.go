@@ -143,6 +143,29 @@ func TestServeDevPrintsAWorkingCurl(t *testing.T) {
 	}
 }
 
+// TestServeDevFileDSN: --dev with a "file:" DSN carrying SQLite
+// parameters keeps its master key and demo credentials beside the file it
+// names (not in a file named after the whole DSN), and a restart prints
+// the same credentials.
+func TestServeDevFileDSN(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dev.db")
+	dsn := "file:" + path + "?_pragma=synchronous(NORMAL)"
+	addr := freeAddr(t)
+	printed, stop := startDev(t, dsn, addr)
+	stop()
+	for _, f := range []string{path + ".key", path + ".demo.json"} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("serve --dev --db %s: %v", dsn, err)
+		}
+	}
+	again, stop2 := startDev(t, dsn, addr)
+	stop2()
+	secret := regexp.MustCompile(`client secret\s+(\S+)`)
+	if a, b := secret.FindStringSubmatch(printed), secret.FindStringSubmatch(again); a == nil || b == nil || a[1] != b[1] {
+		t.Fatalf("a restart printed another client secret:\n%s\nvs\n%s", printed, again)
+	}
+}
+
 // TestServeRefusesAnotherMasterKey: a server started with a master key
 // other than its database's exits non-zero at once, saying why and naming
 // where the key came from, instead of reporting ready and refusing every

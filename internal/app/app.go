@@ -162,13 +162,24 @@ func cachedStore(inner store.Store, cfg config.Cache, inv cache.Invalidator, log
 }
 
 // MasterKeyFileFor is where a master key file is looked for when none is
-// configured: beside a SQLite database, "{db}.key". `serve --dev` creates
-// it; otherwise it is used only if it exists.
+// configured: beside a SQLite database file, "{file}.key" (for a "file:"
+// DSN, beside the file it names, without its parameters). `serve --dev`
+// creates it; otherwise it is used only if it exists. PostgreSQL has none.
 func MasterKeyFileFor(dsn string) string {
-	if strings.Contains(dsn, "://") || strings.HasPrefix(dsn, "file:") || dsn == "" || dsn == ":memory:" {
-		return ""
+	if path := DatabaseFile(dsn); path != "" {
+		return path + ".key"
 	}
-	return dsn + ".key"
+	return ""
+}
+
+// DemoFileFor is where `serve --dev` keeps the demo client's and user's
+// credentials: beside a SQLite database file, "{file}.demo.json"; for a
+// PostgreSQL database, latchkey-dev.demo.json in the working directory.
+func DemoFileFor(dsn string) string {
+	if path := DatabaseFile(dsn); path != "" {
+		return path + ".demo.json"
+	}
+	return "latchkey-dev.demo.json"
 }
 
 // MasterKey returns the master key the config names: LATCHKEY_MASTER_KEY,
