@@ -197,6 +197,10 @@ func runServe(cmd *cobra.Command, cfg config.Config, dev, noMigrate bool) (err e
 		runtime.GOMAXPROCS(procs)
 		logger.Debug("GOMAXPROCS set above the hashing pool's workers", "gomaxprocs", procs)
 	}
+	if stopGC, started := app.TuneGC(cfg, os.Getenv); started {
+		defer stopGC()
+		logger.Debug("garbage collector paced toward a heap target", "target_mib", app.GCTarget(cfg)>>20)
+	}
 	a, err := app.Open(ctx, cfg, app.Options{Logger: logger, NoMigrate: noMigrate})
 	if err != nil {
 		return err
