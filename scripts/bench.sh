@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # scripts/bench.sh reproduces the tables of docs/performance.md's "Over HTTP,
 # with latchkey bench (issue 13)" section: Latchkey's token endpoint, JWKS and discovery measured
-# with `latchkey bench` against a real `latchkey serve` on loopback, memory and
-# start-to-ready time from /proc, and (with `go`) the in-process benchmarks.
+# with `latchkey bench` against a real `latchkey serve` on loopback, each
+# grant against its floor (BenchmarkFloor: its signatures and hash on every
+# core, measured before and after the runs), the CPU time per request of the
+# server and of the load generator, memory and start-to-ready time from
+# /proc, and (with `go`) the in-process benchmarks.
 #
 #   scripts/bench.sh            # http and memory (measured: 18 minutes, most of
 #                               # it the 100,000 refresh-token families)
@@ -106,18 +109,49 @@ users() {
 	for i in $(seq 0 "$((n - 1))"); do echo "bench$i@example.com:Bench-Pass-1234"; done >"$tmp/$name-users.txt"
 }
 
+# ticks PID: the CPU time (user and system) a process has used, in clock
+# ticks.
+ticks() {
+	awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
 # bench NAME ARGS…: one latchkey bench run, its JSON kept as $OUT/NAME.json
-# and summed up on one line.
+# and summed up on one line, with the CPU time per request (warm-up
+# included) of the server ($pid) and of the load generator. With
+# SHARED=1 (a run beside another) the server's CPU is not attributed.
 bench() {
-	local name=$1
+	local name=$1 s0 s1 gen TIMEFORMAT='%U %S'
 	shift
-	"$lk" bench --json "$@" >"$OUT/$name.json"
-	awk -v n="$name" '
+	s0=$(ticks "$pid")
+	gen=$({ time "$lk" bench --json "$@" >"$OUT/$name.json"; } 2>&1 | tail -1)
+	s1=$(ticks "$pid")
+	awk -v n="$name" -v server=$(((s1 - s0) * 1000 / $(getconf CLK_TCK))) -v gen="$gen" -v shared="${SHARED:-0}" '
 		/"requests_per_second"/ {gsub(/[,]/, ""); rps=$2}
+		/"requests"/ {gsub(/[,]/, ""); reqs=$2} /"warmup_requests"/ {gsub(/[,]/, ""); warm=$2}
 		/"p50"/ {gsub(/[,]/, ""); p50=$2} /"p90"/ {gsub(/[,]/, ""); p90=$2}
 		/"p99"/ {gsub(/[,]/, ""); p99=$2} /"max"/ {gsub(/[,]/, ""); mx=$2}
-		END {printf "%-34s %9.1f req/s  p50 %7.2f  p90 %7.2f  p99 %7.2f  max %7.2f ms\n", n, rps, p50, p90, p99, mx}' "$OUT/$name.json"
+		END {
+			printf "%-34s %9.1f req/s  p50 %7.2f  p90 %7.2f  p99 %7.2f  max %7.2f ms\n", n, rps, p50, p90, p99, mx
+			split(gen, g, " "); total = reqs + warm
+			if (total > 0 && shared != 1)
+				printf "    CPU per request: server %.3f ms, load generator %.3f ms\n", server / total, (g[1] + g[2]) * 1000 / total
+		}' "$OUT/$name.json"
 	grep -A6 '"status"' "$OUT/$name.json" | tr -d ' \n' | sed 's/^/    /; s/$/\n/'
+}
+
+# floor LABEL: BenchmarkFloor (each grant's signatures and hash on every
+# core, nothing else) into $OUT/floor-LABEL.txt.
+floor() {
+	go test -run '^$' -bench 'BenchmarkFloor' -benchtime 2s ./internal/e2e | tee "$OUT/floor-$1.txt" | grep '^BenchmarkFloor'
+}
+
+# share RUN FLOOR: RUN's succeeded grants a second as a share of the
+# floor's grants/s, the mean of the two floor measurements.
+share() {
+	local rps f
+	rps=$(awk '/"succeeded_per_second"/ {gsub(/,/, ""); print $2}' "$OUT/$1.json")
+	f=$(cat "$OUT/floor-before.txt" "$OUT/floor-after.txt" | awk -v g="grant=$2-" 'index($1, g) == 16 {s += $(NF-1); n++} END {if (n) print s / n}')
+	awk -v n="$1" -v r="$rps" -v f="$f" 'BEGIN {if (f > 0) printf "%-20s %9.1f grants/s of a floor of %9.1f: %5.1f %%\n", n, r, f, 100 * r / f}'
 }
 
 config() { # NAME MEMORY_KIB ITERATIONS
@@ -135,6 +169,8 @@ EOF
 run_http() {
 	go build -o "$lk" ./cmd/latchkey
 	machine | tee "$OUT/http-machine.txt"
+	echo "== the floor, before the runs (BenchmarkFloor)"
+	floor before
 	token_args() { echo --token-url "$base/oauth2/default/v1/token" --client-id "$client_id" --client-secret-file "$tmp/$1.secret"; }
 
 	echo "== cheap argon2id (m=768 KiB, t=1)"
@@ -169,13 +205,21 @@ run_http() {
 	cap=$(awk '/"succeeded_per_second"/ {gsub(/,/, ""); printf "%d", $2 * 10}' "$OUT/password-default.json")
 	for i in $(seq 1 50000); do echo "spray$i@example.com:Wrong-Pass-$i"; done >"$tmp/spray.txt"
 	# shellcheck disable=SC2046
-	bench spray $(token_args default) --users-file "$tmp/spray.txt" --rate "$cap" -c 256 -d "$DURATION" >"$tmp/spray.out" &
+	SHARED=1 bench spray $(token_args default) --users-file "$tmp/spray.txt" --rate "$cap" -c 256 -d "$DURATION" >"$tmp/spray.out" &
 	local spray=$!
 	sleep 1
-	bench keys-during-spray --get "$base/oauth2/default/v1/keys" --rate 200 -c 16 -d "$DURATION"
+	SHARED=1 bench keys-during-spray --get "$base/oauth2/default/v1/keys" --rate 200 -c 16 -d "$DURATION"
 	wait "$spray"
 	cat "$tmp/spray.out"
 	echo "default: after the spray at $cap/s: $(rss "$pid")"
+
+	echo "== the floor, after the runs (BenchmarkFloor)"
+	floor after
+	echo "== each grant against its floor (the mean of the two)"
+	share password-cheap 'password/hash=768KiB,t=1'
+	share password-default 'password/hash=19MiB,t=2'
+	share client-credentials client_credentials
+	share refresh refresh
 
 	if [ "$FAMILIES" -eq 0 ]; then
 		return
