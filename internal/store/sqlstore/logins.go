@@ -43,7 +43,7 @@ func (s *Store) UpdateLoginCounters(ctx context.Context, loginKey, source string
 	}
 	lockSQL := loginCountersSQL + s.d.ForUpdate
 	s.prepareWrites(ctx, insertLoginCounterSQL, lockSQL, updateLoginCounterSQL)
-	return s.inTx(ctx, op, func(tx *sql.Tx) error {
+	return s.inTxGrouped(ctx, op, func(tx *sql.Tx) error {
 		sources := []string{""}
 		if source != "" {
 			sources = append(sources, source)

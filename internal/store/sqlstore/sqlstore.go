@@ -52,6 +52,8 @@ type Store struct {
 	// connection it was already prepared on, that re-uses the parsed
 	// statement (see prepareWrites).
 	wstmts sync.Map
+	// group queues the transactions of inTxGrouped (group.go).
+	group txGroup
 }
 
 var _ store.Store = (*Store)(nil)
@@ -345,16 +347,6 @@ func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args .
 		return st.QueryRowContext(ctx, args...)
 	}
 	return tx.QueryRowContext(ctx, query, args...)
-}
-
-// writeExec runs a write statement on the write pool outside a
-// transaction, prepared once.
-func (s *Store) writeExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	s.prepareWrites(ctx, query)
-	if st, ok := s.wstmts.Load(query); ok {
-		return st.(*sql.Stmt).ExecContext(ctx, args...)
-	}
-	return s.write.ExecContext(ctx, query, args...)
 }
 
 // stmtQuerier runs a prepared statement as a querier (its query text is

@@ -100,10 +100,13 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) er
 	if err != nil {
 		return s.errf("%s: %w", op, err)
 	}
-	if _, err := s.writeExec(ctx, insertRefreshSQL, args...); err != nil {
-		return s.execErr(op, err)
-	}
-	return nil
+	s.prepareWrites(ctx, insertRefreshSQL)
+	return s.inTxGrouped(ctx, op, func(tx *sql.Tx) error {
+		if _, err := s.txExec(ctx, tx, insertRefreshSQL, args...); err != nil {
+			return s.execErr(op, err)
+		}
+		return nil
+	})
 }
 
 // GetRefreshToken implements store.Store.
@@ -130,7 +133,7 @@ func (s *Store) UseRefreshToken(ctx context.Context, id string, fn func(store.Re
 	const op = "use refresh token"
 	var updated store.RefreshToken
 	s.prepareWrites(ctx, useRefreshSQL(s.d)...)
-	err := s.inTx(ctx, op, func(tx *sql.Tx) error {
+	err := s.inTxGrouped(ctx, op, func(tx *sql.Tx) error {
 		old, err := s.lockRefresh(ctx, tx, id)
 		if err != nil {
 			return s.queryErr(op, err)
@@ -353,7 +356,7 @@ func scanTokenRecord(sc scanner) (store.TokenRecord, error) {
 // RecordToken implements store.Store.
 func (s *Store) RecordToken(ctx context.Context, r store.TokenRecord) error {
 	s.prepareWrites(ctx, refreshRevokedSQL+s.d.ForUpdate, insertTokenRecordSQL)
-	return s.inTx(ctx, "record token "+quote(r.JTI), func(tx *sql.Tx) error {
+	return s.inTxGrouped(ctx, "record token "+quote(r.JTI), func(tx *sql.Tx) error {
 		return s.recordToken(ctx, tx, r)
 	})
 }
