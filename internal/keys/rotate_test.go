@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"log/slog"
 	"path/filepath"
@@ -570,13 +571,53 @@ func race(t *testing.T, fn func(m *Manager) (Rotation, error), between func(f *f
 
 func TestRotateConcurrent(t *testing.T) {
 	// Rotate is unconditional: an instance that lists the keys after the
-	// other's rotation has committed rotates again, rightly. The two calls
-	// overlap only because making the new NEXT key is slow; with the pool's
-	// instant keys the first call often finished before the second listed
-	// (rotated true and true), so this test keeps real generation.
-	realRSAKeys(t)
+	// other's rotation has committed rotates again, rightly. What this test
+	// proves is the case of two instances that both listed the same ACTIVE
+	// key before either committed: exactly one rotates. Rotate lists, then
+	// makes the new NEXT key, then commits; with the keys coming in pairs
+	// each instance has listed before either can commit. (Slow real key
+	// generation made the overlap likely, not certain.)
+	var once sync.Once
 	race(t, func(m *Manager) (Rotation, error) { return m.Rotate(context.Background(), "default") },
-		func(*fixture) {})
+		func(*fixture) { once.Do(func() { pairedKeys(t) }) }) // after race's Ensure, which makes its keys alone
+}
+
+// pairedKeys makes new signing keys come in pairs until t ends: a call
+// returns only once another call has arrived, then each takes its key from
+// the source installed before (the pool TestMain installs). The hook is
+// process-wide: t must not run in parallel with tests that make keys.
+func pairedKeys(t *testing.T) {
+	prev := rsaKeySource.Load()
+	var mu sync.Mutex
+	var waiting chan struct{} // the first of a pair waits on it
+	src := func() (*rsa.PrivateKey, error) {
+		mu.Lock()
+		if ch := waiting; ch == nil {
+			ch = make(chan struct{})
+			waiting = ch
+			mu.Unlock()
+			select {
+			case <-ch:
+			case <-time.After(time.Minute): // only so that a broken pairing fails instead of hanging
+				mu.Lock()
+				if waiting == ch {
+					waiting = nil
+				}
+				mu.Unlock()
+				return nil, errors.New("pairedKeys: no second key was asked for")
+			}
+		} else {
+			close(ch)
+			waiting = nil
+			mu.Unlock()
+		}
+		if prev == nil {
+			return rsa.GenerateKey(rand.Reader, RSABits)
+		}
+		return (*prev)()
+	}
+	rsaKeySource.Store(&src)
+	t.Cleanup(func() { rsaKeySource.Store(prev) })
 }
 
 func TestRotateIfDueConcurrent(t *testing.T) {

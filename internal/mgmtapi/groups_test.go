@@ -171,10 +171,19 @@ func TestGroupsListQueries(t *testing.T) {
 	e := newAPIEnv(t)
 	every := everyoneID(t, e)
 	var eng []string
+	var sales time.Time // Sales's lastMembershipUpdated, as shown (whole milliseconds)
 	for _, n := range []string{"Eng-Backend", "Eng-Frontend", "eng-Infra", "Engagement", "Sales"} {
-		eng = append(eng, createGroupAPI(t, e, n, "")["id"].(string))
+		g := createGroupAPI(t, e, n, "")
+		eng = append(eng, g["id"].(string))
+		var err error
+		if sales, err = time.Parse(time.RFC3339Nano, g["lastMembershipUpdated"].(string)); err != nil {
+			t.Fatal(err)
+		}
 	}
+	// mid often falls in the millisecond Sales was stamped in: a bound
+	// compares with the time as shown, not rounded to a millisecond.
 	mid := time.Now().UTC()
+	halfMs := sales.Add(500 * time.Microsecond).Format(time.RFC3339Nano)
 	time.Sleep(5 * time.Millisecond)
 	late := createGroupAPI(t, e, "Late", "made after mid")["id"].(string)
 
@@ -192,6 +201,10 @@ func TestGroupsListQueries(t *testing.T) {
 		{"filter=" + url.QueryEscape(`type eq "BUILT_IN"`), []string{every}},
 		{"filter=" + url.QueryEscape(`type eq "OKTA_GROUP" and lastUpdated gt "`+mid.Format(time.RFC3339Nano)+`"`), []string{late}},
 		{"filter=" + url.QueryEscape(`lastMembershipUpdated lt "`+mid.Format(time.RFC3339Nano)+`" and (id eq "`+eng[4]+`" or id eq "`+every+`")`), sorted(eng[4], every)},
+		{"filter=" + url.QueryEscape(`lastMembershipUpdated lt "`+halfMs+`" and id eq "`+eng[4]+`"`), []string{eng[4]}},
+		{"filter=" + url.QueryEscape(`lastMembershipUpdated ge "`+halfMs+`" and id eq "`+eng[4]+`"`), nil},
+		{"filter=" + url.QueryEscape(`lastMembershipUpdated eq "`+halfMs+`"`), nil},
+		{"filter=" + url.QueryEscape(`lastMembershipUpdated eq "`+sales.Format(time.RFC3339Nano)+`" and id eq "`+eng[4]+`"`), []string{eng[4]}},
 		{"filter=" + url.QueryEscape(`id eq "`+eng[1]+`"`), []string{eng[1]}},
 		{"search=" + url.QueryEscape(`profile.name sw "eng-" or profile.name eq "sales"`), sorted(eng[0], eng[1], eng[2], eng[4])},
 		{"search=" + url.QueryEscape(`profile.description eq "made after mid"`), []string{late}},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/latchkey/latchkey/internal/store"
@@ -53,6 +54,22 @@ var groupColumns = map[store.GroupField]struct {
 	store.GroupFieldLastMembershipUpdated: {col: "membership_updated_at", time: true},
 }
 
+// msBounds are the whole milliseconds around t: floor <= t <= ceil, equal
+// when t has no fraction of a millisecond. A stored time (whole
+// milliseconds) m compares with t exactly as m with one of them: m < t is
+// m < ceil, m <= t is m <= floor, m > t is m > floor, m >= t is m >= ceil.
+// Rounding t to a millisecond instead would make lt miss a group stamped
+// earlier in t's millisecond (and ge take it), though the API shows that
+// group's time as before t.
+func msBounds(t time.Time) (floor, ceil int64) {
+	floor = t.UnixMilli() // rounds down, before 1970 too
+	ceil = floor
+	if t.Nanosecond()%int(time.Millisecond) != 0 {
+		ceil++
+	}
+	return floor, ceil
+}
+
 var sqlComparisons = map[string]string{store.OpEq: "=", store.OpGt: ">", store.OpGe: ">=", store.OpLt: "<", store.OpLe: "<="}
 
 // groupCondSQL compiles c to a boolean SQL expression ("" for the zero
@@ -90,7 +107,14 @@ func groupCondSQL(c store.GroupCond, arg func(any) string, depth int) (string, e
 		if !ok {
 			return "", fmt.Errorf("operator %q on the time field %s", c.Op, c.Field)
 		}
-		return f.col + " " + cmp + " " + arg(millis(c.Time)), nil
+		floor, ceil := msBounds(c.Time)
+		switch c.Op {
+		case store.OpEq: // none when c.Time has a fraction of a millisecond
+			return f.col + " >= " + arg(ceil) + " AND " + f.col + " <= " + arg(floor), nil
+		case store.OpLt, store.OpGe:
+			return f.col + " " + cmp + " " + arg(ceil), nil
+		}
+		return f.col + " " + cmp + " " + arg(floor), nil
 	}
 	v := c.Value
 	if c.Field == store.GroupFieldName {

@@ -138,6 +138,32 @@ func testGroupSearch(t *testing.T, s store.Store) {
 	groupSearchIDs(t, s, "lastMembershipUpdated lt", gcmpTime(store.GroupFieldLastMembershipUpdated, store.OpLt, t0), "00g4")
 	groupSearchIDs(t, s, "lastMembershipUpdated gt", gcmpTime(store.GroupFieldLastMembershipUpdated, store.OpGt, t0.Add(time.Hour)), "00g1", "00g3")
 	groupSearchIDs(t, s, "created lt", gcmpTime(store.GroupFieldCreated, store.OpLt, t0), "00g4")
+	// A bound between whole milliseconds compares with the stored time (in
+	// whole milliseconds, as the API shows it) exactly: 00g1 and 00g3 are
+	// stamped at t0+2h, which is before t0+2h+0.5ms and after t0+2h-0.5ms.
+	ms2h := t0.Add(2 * time.Hour)
+	for _, c := range []struct {
+		op   string
+		at   time.Time
+		want []string
+	}{
+		{store.OpLt, ms2h.Add(500 * time.Microsecond), []string{"00g1", "00g2", "00g3", "00g4"}},
+		{store.OpLe, ms2h.Add(500 * time.Microsecond), []string{"00g1", "00g2", "00g3", "00g4"}},
+		{store.OpGt, ms2h.Add(500 * time.Microsecond), nil},
+		{store.OpGe, ms2h.Add(500 * time.Microsecond), nil},
+		{store.OpEq, ms2h.Add(500 * time.Microsecond), nil},
+		{store.OpLt, ms2h.Add(-time.Nanosecond), []string{"00g2", "00g4"}},
+		{store.OpLe, ms2h.Add(-time.Nanosecond), []string{"00g2", "00g4"}},
+		{store.OpGt, ms2h.Add(-time.Nanosecond), []string{"00g1", "00g3"}},
+		{store.OpGe, ms2h.Add(-time.Nanosecond), []string{"00g1", "00g3"}},
+		{store.OpEq, ms2h.Add(-time.Nanosecond), nil},
+		{store.OpEq, ms2h, []string{"00g1", "00g3"}},
+		{store.OpLt, ms2h, []string{"00g2", "00g4"}},
+		{store.OpGe, ms2h, []string{"00g1", "00g3"}},
+	} {
+		groupSearchIDs(t, s, "lastMembershipUpdated "+c.op+" "+c.at.Format(time.RFC3339Nano),
+			gcmpTime(store.GroupFieldLastMembershipUpdated, c.op, c.at), c.want...)
+	}
 
 	and := store.GroupCond{Op: store.OpAnd, Args: []store.GroupCond{
 		gcmp(store.GroupFieldType, store.OpEq, store.GroupOkta),
