@@ -74,6 +74,15 @@ func testSearchExpressions(t *testing.T, s store.Store) {
 		{"lastUpdated ge", cmpTime(store.FieldLastUpdated, store.OpGe, t0), []string{"00u1", "00u2", "00u3", "00u5"}},
 		{"lastUpdated lt", cmpTime(store.FieldLastUpdated, store.OpLt, t0), []string{"00u4"}},
 		{"lastUpdated eq to the millisecond", cmpTime(store.FieldLastUpdated, store.OpEq, t0), []string{"00u1", "00u5"}},
+		{"lastUpdated ne", cmpTime(store.FieldLastUpdated, store.OpNe, t0), []string{"00u2", "00u3", "00u4"}},
+		// A bound half a millisecond after t0 (stored times are whole
+		// milliseconds) compares exactly: t0 is before it.
+		{"lastUpdated lt t0+0.5ms", cmpTime(store.FieldLastUpdated, store.OpLt, t0.Add(500*time.Microsecond)), []string{"00u1", "00u4", "00u5"}},
+		{"lastUpdated le t0+0.5ms", cmpTime(store.FieldLastUpdated, store.OpLe, t0.Add(500*time.Microsecond)), []string{"00u1", "00u4", "00u5"}},
+		{"lastUpdated gt t0+0.5ms", cmpTime(store.FieldLastUpdated, store.OpGt, t0.Add(500*time.Microsecond)), []string{"00u2", "00u3"}},
+		{"lastUpdated ge t0+0.5ms", cmpTime(store.FieldLastUpdated, store.OpGe, t0.Add(500*time.Microsecond)), []string{"00u2", "00u3"}},
+		{"lastUpdated eq t0+0.5ms", cmpTime(store.FieldLastUpdated, store.OpEq, t0.Add(500*time.Microsecond)), []string{}},
+		{"lastUpdated ne t0+0.5ms", cmpTime(store.FieldLastUpdated, store.OpNe, t0.Add(500*time.Microsecond)), []string{"00u1", "00u2", "00u3", "00u4", "00u5"}},
 		{"lastLogin pr", cmpTime(store.FieldLastLogin, store.OpPr, time.Time{}), []string{"00u1", "00u4"}},
 		{"never is not before", cmpTime(store.FieldLastLogin, store.OpLt, t0.Add(time.Hour)), []string{"00u1", "00u4"}},
 		{"and", and(cmp(store.FieldStatus, store.OpEq, store.UserActive), cmpTime(store.FieldLastUpdated, store.OpGt, t0)), []string{"00u2"}},
