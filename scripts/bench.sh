@@ -7,8 +7,8 @@
 # server and of the load generator, memory and start-to-ready time from
 # /proc, and (with `go`) the in-process benchmarks.
 #
-#   scripts/bench.sh            # http and memory (measured: 18 minutes, most of
-#                               # it the 100,000 refresh-token families)
+#   scripts/bench.sh            # http and memory (measured: 9.5 minutes, about
+#                               # 5 of them the 100,000 refresh-token families)
 #   scripts/bench.sh go         # the go test -bench figures only
 #   scripts/bench.sh all        # both
 #
