@@ -117,6 +117,13 @@ func (s *Store) runGroup(batch []*txJob) {
 	// The group's transaction is no caller's: one caller's cancellation
 	// must not roll back the others.
 	ctx := context.Background()
+	if len(batch) == 1 { // alone: no savepoint needed
+		j := batch[0]
+		if j.err = j.ctx.Err(); j.err == nil {
+			j.err = s.inTx(ctx, j.op, func(tx *sql.Tx) error { return runJob(j, tx) })
+		}
+		return
+	}
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		for _, j := range batch {

@@ -139,6 +139,16 @@ func TestInTxGrouped(t *testing.T) {
 	}); err != nil || !keys(t, s)[1000] {
 		t.Fatalf("a lone transaction after the groups: %v", err)
 	}
+	// Alone and failing: rolled back, its own error answered.
+	refused := errors.New("refused alone")
+	if err := s.inTxGrouped(context.Background(), "alone", func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`INSERT INTO t (k) VALUES (1001)`); err != nil {
+			return err
+		}
+		return refused
+	}); !errors.Is(err, refused) || keys(t, s)[1001] {
+		t.Fatalf("a lone failing transaction: %v, stored %v", err, keys(t, s)[1001])
+	}
 }
 
 func (s *Store) groupLeading() bool {
