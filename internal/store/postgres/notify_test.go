@@ -119,6 +119,24 @@ func TestNotifyReconnect(t *testing.T) {
 	ctx := context.Background()
 
 	for round := range 2 { // twice: the reconnected connection is watched too
+		// Both invalidators listen (after the first round, each has
+		// reconnected on its own schedule: B's KindAll says only that B
+		// has).
+		deadline := time.Now().Add(deliveryBound)
+		for {
+			var n int
+			if err := admin.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+				WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN%'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n == 2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: %d listening connections after %v; want 2", round, n, deliveryBound)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 		// Every listening backend of this database: both invalidators'.
 		res, err := admin.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 			WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN%'`)
