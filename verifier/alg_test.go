@@ -12,8 +12,8 @@ import (
 	"math/big"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/latchkey/latchkey/internal/cputime"
 	"github.com/latchkey/latchkey/verifier"
 	"github.com/latchkey/latchkey/verifier/verifiertest"
 )
@@ -120,13 +120,13 @@ func BenchmarkVerifyAlg(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
-			start := cpuTime()
+			start := cputime.Process()
 			for b.Loop() {
 				if _, err := v.Verify(ctx, token); err != nil {
 					b.Fatal(err)
 				}
 			}
-			reportCPU(b, start)
+			cputime.ReportProcess(b, start)
 		})
 	}
 }
@@ -161,20 +161,13 @@ func BenchmarkRawVerifyAlg(b *testing.B) {
 				check = func() bool { return ed25519.Verify(pub, input, sig) }
 			}
 			b.ReportAllocs()
-			start := cpuTime()
+			start := cputime.Process()
 			for b.Loop() {
 				if !check() {
 					b.Fatal("signature does not verify")
 				}
 			}
-			reportCPU(b, start)
+			cputime.ReportProcess(b, start)
 		})
-	}
-}
-
-// reportCPU reports the CPU time per operation since start (cpuTime).
-func reportCPU(b *testing.B, start time.Duration) {
-	if start > 0 && b.N > 0 {
-		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 	}
 }

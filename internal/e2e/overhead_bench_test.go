@@ -22,6 +22,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/cputime"
 	"github.com/latchkey/latchkey/internal/provision"
 	"github.com/latchkey/latchkey/internal/store/cache"
 )
@@ -67,7 +68,7 @@ func BenchmarkSignRS256(b *testing.B) {
 //	overhead-%-of-RS256   overhead as a share of one signature (target ≤ 15)
 //
 // and, on Linux, the same in CPU time of the benchmark's goroutine (kept
-// on one OS thread; threadCPU), which other load on the machine does not
+// on one OS thread; cputime.Thread), which other load on the machine does not
 // inflate:
 //
 //	sign-cpu-ns/op            one RS256 signature
@@ -367,26 +368,26 @@ func overheadLoop(b *testing.B, f *floor, g overheadGrant, next func() error, in
 		b.Fatal(err)
 	}
 	// The grant and its signatures' floor run on this goroutine, which
-	// stays on one thread so that threadCPU measures them.
+	// stays on one thread so that cputime.Thread measures them.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var signs, hashes, overs, cpuSigns, cpuHashes, cpuGrants, cpuOvers []float64
 	b.ReportAllocs()
 	for b.Loop() {
-		start, cpu := time.Now(), threadCPU()
+		start, cpu := time.Now(), cputime.Thread()
 		if err := next(); err != nil {
 			b.Fatal(err)
 		}
-		grant, grantCPU := time.Since(start), threadCPU()-cpu
+		grant, grantCPU := time.Since(start), cputime.Thread()-cpu
 		b.StopTimer()
-		cpu = threadCPU()
+		cpu = cputime.Thread()
 		sign := f.timeSigns(g.sigs) / time.Duration(g.sigs)
-		signCPU := (threadCPU() - cpu) / time.Duration(g.sigs)
+		signCPU := (cputime.Thread() - cpu) / time.Duration(g.sigs)
 		var hash, hashCPU time.Duration
 		if g.hash {
-			cpu = threadCPU()
+			cpu = cputime.Thread()
 			hash = f.timeHash()
-			hashCPU = threadCPU() - cpu
+			hashCPU = cputime.Thread() - cpu
 			hashes = append(hashes, float64(hash))
 			cpuHashes = append(cpuHashes, float64(hashCPU))
 		}

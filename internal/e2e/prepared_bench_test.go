@@ -18,6 +18,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/cputime"
 )
 
 // Benchmarks of the documents served from prepared bytes: in-process
@@ -123,9 +124,9 @@ func benchDocHTTP(b *testing.B, path string) {
 	u := e.srv.URL + path
 	getLoad(b, u, 1000, loadConcurrency) // warm the connections and the document
 	b.ResetTimer()
-	start, cpu := time.Now(), cpuTime()
+	start, cpu := time.Now(), cputime.Process()
 	lat := getLoad(b, u, b.N, loadConcurrency)
-	elapsed, cpu := time.Since(start), cpuTime()-cpu
+	elapsed, cpu := time.Since(start), cputime.Process()-cpu
 	b.StopTimer()
 	reportLoad(b, lat, elapsed)
 	// Server and load generator together: on an idle machine of n cores

@@ -10,10 +10,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
+	"github.com/latchkey/latchkey/internal/cputime"
 	"github.com/latchkey/latchkey/internal/provision"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/store/cache"
@@ -279,11 +279,11 @@ func BenchmarkGrantAlg(b *testing.B) {
 					b.Fatalf("token not signed with %s: %s", alg, w.Body.String())
 				}
 				b.ReportAllocs()
-				start := cpuTime()
+				start := cputime.Process()
 				for b.Loop() {
 					serveBench(b, e.app.Handler, "/oauth2/default/v1/token", body, auth)
 				}
-				reportCPU(b, start)
+				cputime.ReportProcess(b, start)
 			})
 		}
 	}
@@ -295,11 +295,4 @@ func mustDecodeHeader(b *testing.B, raw string) []byte {
 		b.Fatal(err)
 	}
 	return h
-}
-
-// reportCPU reports the CPU time per operation since start (cpuTime).
-func reportCPU(b *testing.B, start time.Duration) {
-	if start > 0 && b.N > 0 {
-		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
-	}
 }

@@ -14,6 +14,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/latchkey/latchkey/internal/cputime"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -319,20 +320,13 @@ func BenchmarkSign(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
-			start := cpuTime()
+			start := cputime.Process()
 			for b.Loop() {
 				if _, err := s.Sign(payload); err != nil {
 					b.Fatal(err)
 				}
 			}
-			reportCPU(b, start)
+			cputime.ReportProcess(b, start)
 		})
-	}
-}
-
-// reportCPU reports the CPU time per operation since start (cpuTime).
-func reportCPU(b *testing.B, start time.Duration) {
-	if start > 0 && b.N > 0 {
-		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 	}
 }

@@ -1,8 +1,0 @@
-//go:build !unix
-
-package keys
-
-import "time"
-
-// cpuTime is not measured here; cpu-ns/op is then not reported.
-func cpuTime() time.Duration { return 0 }
