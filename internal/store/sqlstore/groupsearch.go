@@ -70,6 +70,23 @@ func msBounds(t time.Time) (floor, ceil int64) {
 	return floor, ceil
 }
 
+// msCompare is the SQL condition that a time column (whole milliseconds)
+// compares with t by op (eq, ne, gt, ge, lt, le) exactly, by msBounds: eq
+// matches nothing, and ne everything, when t has a fraction of a
+// millisecond.
+func msCompare(col, op string, t time.Time, arg func(any) string) string {
+	floor, ceil := msBounds(t)
+	switch op {
+	case store.OpEq:
+		return col + " >= " + arg(ceil) + " AND " + col + " <= " + arg(floor)
+	case store.OpNe:
+		return "(" + col + " < " + arg(ceil) + " OR " + col + " > " + arg(floor) + ")"
+	case store.OpLt, store.OpGe:
+		return col + " " + timeOps[op] + " " + arg(ceil)
+	}
+	return col + " " + timeOps[op] + " " + arg(floor)
+}
+
 var sqlComparisons = map[string]string{store.OpEq: "=", store.OpGt: ">", store.OpGe: ">=", store.OpLt: "<", store.OpLe: "<="}
 
 // groupCondSQL compiles c to a boolean SQL expression ("" for the zero
@@ -103,18 +120,10 @@ func groupCondSQL(c store.GroupCond, arg func(any) string, depth int) (string, e
 		return "", fmt.Errorf("unknown group field %q", c.Field)
 	}
 	if f.time {
-		cmp, ok := sqlComparisons[c.Op]
-		if !ok {
+		if _, ok := sqlComparisons[c.Op]; !ok {
 			return "", fmt.Errorf("operator %q on the time field %s", c.Op, c.Field)
 		}
-		floor, ceil := msBounds(c.Time)
-		switch c.Op {
-		case store.OpEq: // none when c.Time has a fraction of a millisecond
-			return f.col + " >= " + arg(ceil) + " AND " + f.col + " <= " + arg(floor), nil
-		case store.OpLt, store.OpGe:
-			return f.col + " " + cmp + " " + arg(ceil), nil
-		}
-		return f.col + " " + cmp + " " + arg(floor), nil
+		return msCompare(f.col, c.Op, c.Time, arg), nil
 	}
 	v := c.Value
 	if c.Field == store.GroupFieldName {

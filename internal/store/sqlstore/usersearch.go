@@ -79,23 +79,9 @@ func (b *whereBuilder) expr(e store.UserExpr) string {
 		if e.Op == store.OpPr {
 			return "(" + col + " <> 0)"
 		}
-		// Stored times are whole milliseconds; a bound between two of
-		// them compares exactly (msBounds, as for groups): lt and ge
-		// against the millisecond above it, gt and le the one below, and
-		// eq matches none (ne every time).
-		floor, ceil := msBounds(e.Time)
-		var cond string
-		switch e.Op {
-		case store.OpEq:
-			cond = col + " >= " + b.arg(ceil) + " AND " + col + " <= " + b.arg(floor)
-		case store.OpNe:
-			cond = "(" + col + " < " + b.arg(ceil) + " OR " + col + " > " + b.arg(floor) + ")"
-		case store.OpLt, store.OpGe:
-			cond = col + " " + timeOps[e.Op] + " " + b.arg(ceil)
-		default:
-			cond = col + " " + timeOps[e.Op] + " " + b.arg(floor)
-		}
-		return "(" + col + " <> 0 AND " + cond + ")"
+		// Stored times are whole milliseconds: compared exactly, as for
+		// groups (msCompare).
+		return "(" + col + " <> 0 AND " + msCompare(col, e.Op, e.Time, b.arg) + ")"
 	}
 	exact := e.Field == store.FieldID || e.Field == store.FieldStatus
 	switch e.Op {
