@@ -84,18 +84,21 @@ func (s *Store) appendEventsByRow(ctx context.Context, events []store.StoredEven
 	const op = "append events"
 	s.prepareWrites(ctx, insertEventRow, insertTargetRow)
 	return s.inTx(ctx, op, func(tx *sql.Tx) error {
-		insEvent := s.txStmt(ctx, tx, insertEventRow)
-		insTarget := s.txStmt(ctx, tx, insertTargetRow)
-		if insEvent == nil || insTarget == nil {
-			// Not prepared (prepareWrites leaves failures to the
-			// transaction): parse them here, once for the batch.
-			var err error
-			if insEvent, err = tx.PrepareContext(ctx, insertEventRow); err != nil {
-				return s.execErr(op, err)
+		// Each statement bound to tx once for the batch; one that
+		// prepareWrites could not prepare is parsed here.
+		stmt := func(q string) (*sql.Stmt, error) {
+			if st := s.txStmt(ctx, tx, q); st != nil {
+				return st, nil
 			}
-			if insTarget, err = tx.PrepareContext(ctx, insertTargetRow); err != nil {
-				return s.execErr(op, err)
-			}
+			return tx.PrepareContext(ctx, q)
+		}
+		insEvent, err := stmt(insertEventRow)
+		if err != nil {
+			return s.execErr(op, err)
+		}
+		insTarget, err := stmt(insertTargetRow)
+		if err != nil {
+			return s.execErr(op, err)
 		}
 		for _, e := range events {
 			res, err := insEvent.ExecContext(ctx, e.ID, millis(e.Published), e.EventType, e.ActorID, string(e.JSON))

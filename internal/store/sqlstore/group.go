@@ -106,7 +106,6 @@ func (s *Store) commitGroup() {
 // runGroup runs batch in one transaction and answers each job.
 func (s *Store) runGroup(batch []*txJob) {
 	s.prepareWrites(context.Background(), savepointSQL, releaseSavepointSQL, rollbackSavepoint)
-	committed := make([]bool, len(batch))
 	// Every job is answered, whatever happens below (a panic in a job's
 	// function included: it becomes that job's error).
 	defer func() {
@@ -131,6 +130,9 @@ func (s *Store) runGroup(batch []*txJob) {
 		}
 		return
 	}
+	// From here a job's err stays nil only while its writes stand: it was
+	// run and released.
+	//
 	// abort rolls the whole group back when a savepoint statement fails:
 	// the transaction cannot be trusted further. A job whose own function
 	// failed keeps its error; the others get this one.
@@ -142,7 +144,7 @@ func (s *Store) runGroup(batch []*txJob) {
 			}
 		}
 	}
-	for i, j := range batch {
+	for _, j := range batch {
 		if err := j.ctx.Err(); err != nil {
 			j.err = err
 			continue
@@ -162,11 +164,10 @@ func (s *Store) runGroup(batch []*txJob) {
 			abort("release savepoint", err)
 			return
 		}
-		committed[i] = j.err == nil
 	}
 	if err := tx.Commit(); err != nil {
-		for i, j := range batch {
-			if committed[i] {
+		for _, j := range batch {
+			if j.err == nil {
 				j.err = s.execErr(j.op+": commit", err)
 			}
 		}
